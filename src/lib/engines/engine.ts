@@ -1,0 +1,104 @@
+// The one port every model runtime implements: web-llm (prebuilt quantized models), our
+// ONNX Runtime engine (Hugging Face checkpoints + our LoRA adapters) and a deterministic
+// fake for tests. The pipeline (augment, curate, evaluate) only ever sees this interface,
+// in-thread or across a worker (style.md §3.2).
+import type { Progress } from '../protocol/progress';
+
+export type EngineKind = 'web-llm' | 'onnx' | 'fake';
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+/** What to load. `source` says where the weights come from. */
+export interface ModelSpec {
+  /** web-llm model_id, Hugging Face repo id, or a local folder's name. */
+  id: string;
+  source: 'web-llm' | 'hf' | 'local' | 'fake';
+  /** Local files (folder picker / drop) for source 'local'. */
+  files?: File[];
+  /** Preferred device; engines fall back to wasm where WebGPU is missing. */
+  device?: 'webgpu' | 'wasm';
+  /** Hugging Face revision (branch, tag or commit) for source 'hf'. */
+  revision?: string;
+}
+
+export interface ModelInfo {
+  id: string;
+  engine: EngineKind;
+  device: 'webgpu' | 'wasm';
+  dtype: 'fp16' | 'fp32' | 'q4f16' | 'q4f32' | 'int4';
+  contextLength: number;
+  /** Parameter count when known. */
+  parameters?: number;
+}
+
+export interface SamplingOptions {
+  maxTokens: number;
+  /** 0 means greedy. */
+  temperature: number;
+  topP?: number;
+  topK?: number;
+  seed?: number;
+  stop?: string[];
+}
+
+export interface GenerateRequest extends SamplingOptions {
+  /** Chat messages get the model's chat template; a string is used as-is. */
+  prompt: ChatMessage[] | string;
+  /** Registered LoRA adapter to apply, if the engine supports adapters. */
+  adapterId?: string;
+}
+
+export interface GenerateResult {
+  text: string;
+  finishReason: 'stop' | 'length' | 'abort';
+  promptTokens: number;
+  completionTokens: number;
+}
+
+/**
+ * Log-probabilities of candidate continuations, without decoding. The fast curation mode
+ * reads the distribution over the ratings "1".."5" this way (method.md §4, web-llm.md §1.3).
+ */
+export interface ScoreRequest {
+  /** One prompt per item; items that share a prefix may have it computed once. */
+  prompts: (ChatMessage[] | string)[];
+  /** Continuations scored after every prompt (e.g. ["1","2","3","4","5"]). */
+  continuations: string[];
+  adapterId?: string;
+}
+
+export interface ScoreResult {
+  /** logprobs[i][j] = log p(continuations[j] | prompts[i]), summed over its tokens. */
+  logprobs: number[][];
+}
+
+export interface EngineCallOptions {
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+  /** Streamed text pieces during generate. */
+  onToken?: (piece: string) => void;
+}
+
+/** LoRA adapter tensors in PEFT naming (see train/ and engines/onnx). */
+export interface AdapterSpec {
+  id: string;
+  rank: number;
+  alpha: number;
+  targetModules: string[];
+  /** PEFT tensor name → f32 data. */
+  tensors: Record<string, { shape: number[]; data: Float32Array }>;
+}
+
+export interface Engine {
+  readonly kind: EngineKind;
+  load(spec: ModelSpec, opts?: EngineCallOptions): Promise<ModelInfo>;
+  generate(req: GenerateRequest, opts?: EngineCallOptions): Promise<GenerateResult>;
+  score(req: ScoreRequest, opts?: EngineCallOptions): Promise<ScoreResult>;
+  /** Only engines that run our adapters implement these. */
+  addAdapter?(adapter: AdapterSpec): Promise<void>;
+  removeAdapter?(id: string): Promise<void>;
+  unload(): Promise<void>;
+}

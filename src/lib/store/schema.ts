@@ -1,0 +1,171 @@
+// Record types and the IndexedDB schema (one database, versioned migrations in db.ts).
+// Every record that belongs to a workspace carries `workspaceId`, so a workspace can be
+// listed, measured and deleted as a unit.
+import type { DBSchema } from 'idb';
+
+export type Id = string;
+
+export interface Workspace {
+  id: Id;
+  name: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface SourceFile {
+  id: Id;
+  workspaceId: Id;
+  /** Name as the user gave it, with the folder path for dropped folders. */
+  name: string;
+  size: number;
+  lastModified: number;
+  /** Import this file belongs to (one drop / one picker selection). */
+  importId: Id;
+  status: 'pending' | 'reading' | 'done' | 'failed' | 'cancelled';
+  /** Resume point: bytes or records consumed and committed so far. */
+  cursor: { bytes: number; records: number };
+  error?: string;
+  stats?: Record<string, number>;
+}
+
+export interface DocumentRecord {
+  id: Id;
+  workspaceId: Id;
+  sourceFileId: Id;
+  /** Byte offset or record index inside the source file. */
+  offset: number;
+  title?: string;
+  url?: string;
+  chars: number;
+}
+
+export type DropReason =
+  | 'too-short'
+  | 'too-long'
+  | 'empty-header'
+  | 'caps-header'
+  | 'navigation-header'
+  | 'repetitive'
+  | 'exact-duplicate'
+  | 'near-duplicate';
+
+export interface SegmentRecord {
+  id: Id;
+  workspaceId: Id;
+  documentId: Id;
+  sourceFileId: Id;
+  /** Headers from the document root to this segment. */
+  headerPath: string[];
+  text: string;
+  chars: number;
+  /** Kept segments have no reason; dropped ones are stored (for inspection) with one. */
+  dropReason?: DropReason;
+  /** Normalised-text hash for exact dedup across imports. */
+  hash: string;
+}
+
+export interface SeedPair {
+  id: Id;
+  workspaceId: Id;
+  instruction: string;
+  /** Alpaca-style input/context, if any (joined to the instruction for training). */
+  input?: string;
+  output: string;
+  source: string;
+}
+
+export type StageName =
+  | 'train-backward'
+  | 'augment'
+  | 'train-m0'
+  | 'curate'
+  | 'train-m1'
+  | 'recurate'
+  | 'train-m2'
+  | 'evaluate';
+
+export interface StageState {
+  status: 'pending' | 'running' | 'done' | 'failed' | 'cancelled';
+  done: number;
+  total: number | null;
+  startedAt?: number;
+  finishedAt?: number;
+  error?: string;
+}
+
+export interface Run {
+  id: Id;
+  workspaceId: Id;
+  name: string;
+  createdAt: number;
+  /** Models, thresholds, sampling: the whole config, so a run can be reproduced. */
+  config: Record<string, unknown>;
+  stages: Partial<Record<StageName, StageState>>;
+}
+
+export interface Candidate {
+  id: Id;
+  workspaceId: Id;
+  runId: Id;
+  segmentId: Id;
+  instruction: string;
+  /** Model that wrote the instruction (M_yx). */
+  producedBy: string;
+  /** 'augment' when written; curation fills the score fields per rater iteration. */
+  stage: 'augment' | 'curate-1' | 'curate-2';
+  score?: number | null;
+  reasoning?: string;
+  rawOutput?: string;
+  scoredBy?: string;
+  /** The user's keep/drop decision, which wins over the score. */
+  override?: 'keep' | 'drop';
+}
+
+export interface Checkpoint {
+  id: Id;
+  workspaceId: Id;
+  runId?: Id;
+  kind: 'adapter' | 'optimizer' | 'model';
+  name: string;
+  step?: number;
+  createdAt: number;
+  /** Metadata: LoRA config, base model id, loss, ... */
+  meta: Record<string, unknown>;
+  bytes: ArrayBuffer;
+}
+
+export interface Evaluation {
+  id: Id;
+  workspaceId: Id;
+  runId?: Id;
+  createdAt: number;
+  kind: string;
+  results: Record<string, unknown>;
+}
+
+export interface HumpbackDB extends DBSchema {
+  workspaces: { key: Id; value: Workspace; indexes: { byName: string } };
+  sourceFiles: { key: Id; value: SourceFile; indexes: { byWorkspace: Id; byImport: Id } };
+  documents: { key: Id; value: DocumentRecord; indexes: { byWorkspace: Id; bySourceFile: Id } };
+  segments: {
+    key: Id;
+    value: SegmentRecord;
+    indexes: {
+      byWorkspace: Id;
+      bySourceFile: Id;
+      byWorkspaceHash: [Id, string];
+      byWorkspaceReason: [Id, string];
+    };
+  };
+  seeds: { key: Id; value: SeedPair; indexes: { byWorkspace: Id } };
+  runs: { key: Id; value: Run; indexes: { byWorkspace: Id } };
+  candidates: {
+    key: Id;
+    value: Candidate;
+    indexes: { byWorkspace: Id; byRun: Id; byRunSegment: [Id, Id] };
+  };
+  checkpoints: { key: Id; value: Checkpoint; indexes: { byWorkspace: Id; byRun: Id } };
+  evaluations: { key: Id; value: Evaluation; indexes: { byWorkspace: Id; byRun: Id } };
+  /** Small key-value settings (consent to persistent storage, last workspace). */
+  settings: { key: string; value: unknown };
+}
