@@ -1,0 +1,5 @@
+export * from './prompts';
+export * from './tagging';
+export * from './scores';
+export * from './selection';
+export * from './stats';

@@ -1,0 +1,34 @@
+// Self-curation selection (§2.3, §3.3): keep candidates rated at least k. The main setting is
+// k = 5 (A_5); A_4 is "score ≥ 4". A user override (keep/drop) always wins over the score.
+
+export interface Scored {
+  score?: number | null;
+  override?: 'keep' | 'drop';
+}
+
+export function isSelected(c: Scored, k: number): boolean {
+  if (c.override === 'keep') return true;
+  if (c.override === 'drop') return false;
+  return typeof c.score === 'number' && c.score >= k;
+}
+
+export function selectAtLeast<T extends Scored>(candidates: Iterable<T>, k: number): T[] {
+  const kept: T[] = [];
+  for (const c of candidates) if (isSelected(c, k)) kept.push(c);
+  return kept;
+}
+
+/** Histogram of integer ratings 1–5 plus unscored, for the curation view. */
+export function scoreHistogram(candidates: Iterable<Scored>): {
+  counts: number[];
+  unscored: number;
+} {
+  const counts = [0, 0, 0, 0, 0];
+  let unscored = 0;
+  for (const c of candidates) {
+    const s = c.score;
+    if (typeof s === 'number' && s >= 1 && s <= 5) counts[Math.round(s) - 1]++;
+    else unscored++;
+  }
+  return { counts, unscored };
+}
