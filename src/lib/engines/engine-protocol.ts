@@ -1,0 +1,47 @@
+// The Engine port across a worker: the same methods, as an RPC schema. WorkerEngine (main
+// thread) and engineHandlers (worker) join them, so callers never know which thread runs
+// the model (style.md §3.2).
+import type { CallContext, Handlers } from '../protocol/server';
+import type {
+  AdapterSpec,
+  Engine,
+  GenerateRequest,
+  GenerateResult,
+  ModelInfo,
+  ModelSpec,
+  ScoreRequest,
+  ScoreResult,
+} from './engine';
+
+export type EngineRpc = {
+  load: { req: ModelSpec; res: ModelInfo };
+  generate: { req: GenerateRequest; res: GenerateResult; event: string };
+  score: { req: ScoreRequest; res: ScoreResult };
+  addAdapter: { req: AdapterSpec; res: null };
+  removeAdapter: { req: { id: string }; res: null };
+  unload: { req: null; res: null };
+};
+
+/** Worker side: every call goes to one Engine instance, with cancel and progress wired. */
+export function engineHandlers(engine: Engine): Handlers<EngineRpc> {
+  const opts = (ctx: CallContext<unknown>) => ({ signal: ctx.signal, onProgress: ctx.progress });
+  return {
+    load: (spec, ctx) => engine.load(spec, opts(ctx)),
+    generate: (req, ctx) => engine.generate(req, { ...opts(ctx), onToken: (t) => ctx.emit(t) }),
+    score: (req, ctx) => engine.score(req, opts(ctx)),
+    addAdapter: async (a) => {
+      if (!engine.addAdapter)
+        throw new Error(`The ${engine.kind} engine does not run LoRA adapters`);
+      await engine.addAdapter(a);
+      return null;
+    },
+    removeAdapter: async ({ id }) => {
+      await engine.removeAdapter?.(id);
+      return null;
+    },
+    unload: async () => {
+      await engine.unload();
+      return null;
+    },
+  };
+}

@@ -1,0 +1,190 @@
+// Engine over web-llm's MLCEngine, for its prebuilt quantized models. It runs inside our own
+// engine worker (workers/webllm.worker.ts), so errors keep their classes across the boundary
+// (web-llm's own worker handler stringifies them, web-llm.md §1.1). web-llm is batch-1 and
+// has no prefix caching for independent requests (§1.2, §1.8), so requests run one by one.
+import { CancelledError, ModelLoadError, WebGpuUnavailableError } from '../../protocol/errors';
+import type {
+  ChatMessage,
+  Engine,
+  EngineCallOptions,
+  GenerateRequest,
+  GenerateResult,
+  ModelInfo,
+  ModelSpec,
+  ScoreRequest,
+  ScoreResult,
+} from '../engine';
+import { pickRecord, type WebLlmRecord } from './models';
+
+/** The slice of web-llm's MLCEngineInterface we use; a fake implements it in tests. */
+export interface WebLlmPort {
+  reload(modelId: string): Promise<void>;
+  setInitProgressCallback(cb: (r: { progress: number; text: string }) => void): void;
+  chatCompletion(req: Record<string, unknown>): Promise<unknown>;
+  completion(req: Record<string, unknown>): Promise<unknown>;
+  interruptGenerate(): void;
+  unload(): Promise<void>;
+}
+
+interface Chunk {
+  choices: { delta?: { content?: string | null }; text?: string; finish_reason?: string | null }[];
+  usage?: { prompt_tokens: number; completion_tokens: number };
+}
+
+interface TopLogprob {
+  token: string;
+  logprob: number;
+}
+interface Completion {
+  choices: { logprobs?: { content?: { top_logprobs: TopLogprob[] }[] | null } | null }[];
+}
+
+export interface WebLlmEnvironment {
+  createPort(): Promise<WebLlmPort>;
+  records(): Promise<WebLlmRecord[]>;
+  hasShaderF16(): Promise<boolean | null>;
+}
+
+export class WebLlmEngine implements Engine {
+  readonly kind = 'web-llm' as const;
+  private port: WebLlmPort | null = null;
+  private info: ModelInfo | null = null;
+
+  constructor(private readonly env: WebLlmEnvironment) {}
+
+  async load(spec: ModelSpec, opts: EngineCallOptions = {}): Promise<ModelInfo> {
+    const f16 = await this.env.hasShaderF16();
+    if (f16 === null)
+      throw new WebGpuUnavailableError(
+        'web-llm models need WebGPU, which this browser does not offer',
+      );
+    let record: WebLlmRecord;
+    try {
+      record = pickRecord(await this.env.records(), spec.id, f16);
+    } catch (err) {
+      throw new ModelLoadError((err as Error).message, { modelId: spec.id });
+    }
+    this.port ??= await this.env.createPort();
+    const job = `load:${record.model_id}`;
+    this.port.setInitProgressCallback((r) =>
+      opts.onProgress?.({
+        job,
+        phase: 'load',
+        done: r.progress,
+        total: 1,
+        unit: 'fraction',
+        detail: r.text,
+      }),
+    );
+    const onAbort = () => void this.port?.unload();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await this.port.reload(record.model_id);
+    } catch (err) {
+      throw new ModelLoadError(`Could not load ${record.model_id}: ${String(err)}`, {
+        modelId: record.model_id,
+      });
+    } finally {
+      opts.signal?.removeEventListener('abort', onAbort);
+    }
+    if (opts.signal?.aborted) throw new CancelledError();
+    this.info = {
+      id: record.model_id,
+      engine: 'web-llm',
+      device: 'webgpu',
+      dtype: record.model_id.includes('f16') ? 'q4f16' : 'q4f32',
+      contextLength: record.overrides?.context_window_size ?? 4096,
+    };
+    return this.info;
+  }
+
+  async generate(req: GenerateRequest, opts: EngineCallOptions = {}): Promise<GenerateResult> {
+    const port = this.requirePort();
+    const common = {
+      stream: true,
+      stream_options: { include_usage: true },
+      max_tokens: req.maxTokens,
+      temperature: req.temperature,
+      top_p: req.topP ?? 1,
+      seed: req.seed,
+      stop: req.stop,
+      // Unset fields fall back to the model's own defaults (web-llm.md §1.2): pin them.
+      repetition_penalty: 1,
+      frequency_penalty: 0,
+      presence_penalty: 0,
+    };
+    const onAbort = () => port.interruptGenerate();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const stream = (await (typeof req.prompt === 'string'
+        ? port.completion({ ...common, prompt: req.prompt })
+        : port.chatCompletion({ ...common, messages: req.prompt }))) as AsyncIterable<Chunk>;
+      let text = '';
+      let finish: string | null | undefined = null;
+      let usage: Chunk['usage'];
+      for await (const chunk of stream) {
+        const c = chunk.choices[0];
+        const piece = c?.delta?.content ?? c?.text ?? '';
+        if (piece) {
+          text += piece;
+          opts.onToken?.(piece);
+        }
+        finish = c?.finish_reason ?? finish;
+        usage = chunk.usage ?? usage;
+      }
+      if (opts.signal?.aborted) throw new CancelledError();
+      return {
+        text,
+        finishReason: finish === 'length' ? 'length' : finish === 'abort' ? 'abort' : 'stop',
+        promptTokens: usage?.prompt_tokens ?? 0,
+        completionTokens: usage?.completion_tokens ?? 0,
+      };
+    } finally {
+      opts.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /**
+   * web-llm has no prompt log-probabilities, only the top-5 of the next token, so it scores
+   * single-token continuations (the ratings "1".."5"). A grammar restricts the next token to
+   * the continuations, which renormalises the top-5 over them (web-llm.md §1.3, §1.4).
+   */
+  async score(req: ScoreRequest, opts: EngineCallOptions = {}): Promise<ScoreResult> {
+    const port = this.requirePort();
+    if (req.continuations.length > 5) {
+      throw new Error('web-llm can score at most 5 single-token continuations (top_logprobs ≤ 5)');
+    }
+    const grammar = `root ::= ${req.continuations.map((c) => JSON.stringify(c)).join(' | ')}`;
+    const logprobs: number[][] = [];
+    for (const prompt of req.prompts) {
+      if (opts.signal?.aborted) throw new CancelledError();
+      const messages: ChatMessage[] =
+        typeof prompt === 'string' ? [{ role: 'user', content: prompt }] : prompt;
+      const r = (await port.chatCompletion({
+        messages,
+        max_tokens: 1,
+        temperature: 1,
+        top_p: 1,
+        repetition_penalty: 1,
+        logprobs: true,
+        top_logprobs: 5, // must be ≥ 1 or web-llm returns no entries (web-llm.md §1.3)
+        response_format: { type: 'grammar', grammar },
+      })) as Completion;
+      const top = r.choices[0]?.logprobs?.content?.[0]?.top_logprobs ?? [];
+      logprobs.push(
+        req.continuations.map((c) => top.find((t) => t.token.trim() === c)?.logprob ?? -Infinity),
+      );
+    }
+    return { logprobs };
+  }
+
+  async unload(): Promise<void> {
+    await this.port?.unload();
+    this.info = null;
+  }
+
+  private requirePort(): WebLlmPort {
+    if (!this.port || !this.info) throw new ModelLoadError('No web-llm model loaded');
+    return this.port;
+  }
+}
