@@ -1,0 +1,54 @@
+// Plain text, Markdown and HTML files: one file is one document (offset 0), so the whole
+// decoded text is held, bounded by maxRecordChars. Segmentation (method.md §2) splits it later.
+import { InputError } from '../../protocol/errors';
+import { decodeText } from '../decode';
+import type { DocumentFormat, RawDocument } from '../types';
+import { checkCancel, countSkip, startOffsetOf, type Entry, type ReadContext } from './context';
+
+export async function* readWholeText(
+  entry: Entry,
+  format: DocumentFormat,
+  ctx: ReadContext,
+): AsyncGenerator<RawDocument> {
+  // Whole-file documents have one offset; a resume past it means the file is done.
+  if (startOffsetOf(ctx, entry) > 0) return;
+  const parts: string[] = [];
+  let chars = 0;
+  for await (const text of decodeText(entry.bytes, entry.name, ctx.stats)) {
+    checkCancel(ctx);
+    chars += text.length;
+    if (chars > ctx.maxRecordChars) {
+      throw new InputError(
+        `is longer than ${ctx.maxRecordChars} characters, too long for one document; ` +
+          'split it into smaller files or convert it to JSONL (one document per line)',
+        { file: entry.name },
+      );
+    }
+    parts.push(text);
+  }
+  const content = parts.join('');
+  ctx.stats.records++;
+  if (!content.trim()) {
+    if (entry.archiveDepth === 0) throw new InputError('file is empty', { file: entry.name });
+    countSkip(ctx, 'empty-file');
+    return;
+  }
+  const doc: RawDocument = { source: entry.name, offset: 0, format, content };
+  const title = format === 'html' ? htmlTitle(content) : undefined;
+  if (title) doc.title = title;
+  yield doc;
+}
+
+/** The <title> of an HTML page (cheap regex: the HTML extractor does the real parsing). */
+export function htmlTitle(html: string): string | undefined {
+  const m = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(html.slice(0, 65536));
+  const title = m?.[1]
+    .replace(/&amp;/g, '&')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/\s+/g, ' ')
+    .trim();
+  return title || undefined;
+}
