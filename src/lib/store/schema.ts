@@ -1,6 +1,6 @@
 // Record types and the IndexedDB schema (one database, versioned migrations in db.ts).
-// Every record that belongs to a workspace carries `workspaceId`, so a workspace can be
-// listed, measured and deleted as a unit.
+// Every record that belongs to a workspace carries `workspaceId` and its store has a
+// `byWorkspace` index, so a workspace can be listed, measured and deleted as a unit.
 import type { DBSchema } from 'idb';
 
 export type Id = string;
@@ -26,6 +26,12 @@ export interface SourceFile {
   cursor: { bytes: number; records: number };
   error?: string;
   stats?: Record<string, number>;
+  /** Where the bytes are read from on (re)start: a staged OPFS copy or a URL (demo). */
+  origin?: { kind: 'opfs'; path: string } | { kind: 'url'; url: string } | { kind: 'memory' };
+  /** Reader choice for structured files, kept so a resume reads the same way. */
+  reader?: { textField?: string; textFormat?: 'html' | 'markdown' | 'text' };
+  /** First record issues (malformed line, missing field), naming file and line/record. */
+  issues?: string[];
 }
 
 export interface DocumentRecord {
@@ -62,6 +68,29 @@ export interface SegmentRecord {
   dropReason?: DropReason;
   /** Normalised-text hash for exact dedup across imports. */
   hash: string;
+}
+
+/** A segment's bucket for counting and sampling: its drop reason, or 'kept'. */
+export type SegmentBucket = DropReason | 'kept';
+
+export const dropReasons: readonly DropReason[] = [
+  'too-short',
+  'too-long',
+  'empty-header',
+  'caps-header',
+  'navigation-header',
+  'repetitive',
+  'exact-duplicate',
+  'near-duplicate',
+];
+
+/**
+ * A segment as stored: `bucket` repeats `dropReason ?? 'kept'` because IndexedDB leaves
+ * records whose key path is missing out of an index, and kept segments must be countable
+ * and pageable too. The segment repository adds it on write and strips it on read.
+ */
+export interface StoredSegment extends SegmentRecord {
+  bucket: SegmentBucket;
 }
 
 export interface SeedPair {
@@ -149,12 +178,13 @@ export interface HumpbackDB extends DBSchema {
   documents: { key: Id; value: DocumentRecord; indexes: { byWorkspace: Id; bySourceFile: Id } };
   segments: {
     key: Id;
-    value: SegmentRecord;
+    value: StoredSegment;
     indexes: {
       byWorkspace: Id;
       bySourceFile: Id;
       byWorkspaceHash: [Id, string];
-      byWorkspaceReason: [Id, string];
+      /** [workspaceId, bucket]: counts and samples per drop reason, paging of kept segments. */
+      byWorkspaceReason: [Id, SegmentBucket];
     };
   };
   seeds: { key: Id; value: SeedPair; indexes: { byWorkspace: Id } };
@@ -166,6 +196,41 @@ export interface HumpbackDB extends DBSchema {
   };
   checkpoints: { key: Id; value: Checkpoint; indexes: { byWorkspace: Id; byRun: Id } };
   evaluations: { key: Id; value: Evaluation; indexes: { byWorkspace: Id; byRun: Id } };
+  /** Corpus totals per workspace, updated in each ingest batch's transaction (ingest-repo.ts). */
+  corpusStats: { key: Id; value: CorpusStats; indexes: { byWorkspace: Id } };
+  /** Dedup index: one record per kept segment; `byKey` (multiEntry) finds hashes and LSH bands. */
+  dedupSignatures: {
+    key: Id;
+    value: DedupSignature;
+    indexes: { byWorkspace: Id; byKey: string };
+  };
   /** Small key-value settings (consent to persistent storage, last workspace). */
   settings: { key: string; value: unknown };
+}
+
+/** Totals of a workspace's corpus: every segment is counted, dropped samples are capped. */
+export interface CorpusStats {
+  workspaceId: Id;
+  documents: number;
+  segments: number;
+  kept: number;
+  issues: number;
+  dropped: Partial<Record<DropReason, number>>;
+  /** How many dropped segments per reason are stored for inspection (capped). */
+  storedDropped: Partial<Record<DropReason, number>>;
+  /** Kept segment lengths in bins of `lengthBinChars` characters (last bin: everything above). */
+  lengthHistogram: number[];
+  lengthBinChars: number;
+}
+
+/**
+ * A kept segment in the dedup index. `keys` holds `<workspaceId>\u0000h:<hash>` and one
+ * `<workspaceId>\u0000b<band>:<bucket>` per LSH band; a multiEntry index over them answers
+ * "which segments have this hash / share this band" with one put per segment on write.
+ */
+export interface DedupSignature {
+  segmentId: Id;
+  workspaceId: Id;
+  keys: string[];
+  signature: Uint32Array;
 }

@@ -1,0 +1,114 @@
+// Opening the one IndexedDB database and migrating it. Migrations are numbered steps: step N
+// takes a database at version N-1 to version N, and `upgrade` runs every step between the
+// version on disk and DB_VERSION in order. To add an object store (e.g. dedup state), append a
+// step to `migrations` and, if the store belongs to a workspace, give it a `byWorkspace` index
+// and list it in `workspaceStores` — a unit test checks that list against the schema.
+import {
+  openDB,
+  type IDBPDatabase,
+  type IDBPTransaction,
+  type IndexNames,
+  type StoreNames,
+} from 'idb';
+import { UnsupportedBrowserError } from '../protocol/errors';
+import type { HumpbackDB } from './schema';
+
+export type Db = IDBPDatabase<HumpbackDB>;
+export type StoreName = StoreNames<HumpbackDB>;
+type UpgradeTx = IDBPTransaction<HumpbackDB, StoreName[], 'versionchange'>;
+type Migration = (db: Db, tx: UpgradeTx) => void;
+
+/** Stores whose records carry `workspaceId` (all of them have a `byWorkspace` index). */
+export type WorkspaceStoreName = {
+  [K in StoreName]: 'byWorkspace' extends IndexNames<HumpbackDB, K> ? K : never;
+}[StoreName];
+
+/** Every workspace-scoped store: deleting or measuring a workspace walks exactly these. */
+export const workspaceStores = [
+  'sourceFiles',
+  'documents',
+  'segments',
+  'seeds',
+  'runs',
+  'candidates',
+  'checkpoints',
+  'evaluations',
+  'corpusStats',
+  'dedupSignatures',
+] as const satisfies readonly WorkspaceStoreName[];
+
+/** Stores whose records may carry `runId` (all have a `byRun` index); deleting a run walks these. */
+export const runStores = ['candidates', 'checkpoints', 'evaluations'] as const;
+
+const migrations: Migration[] = [
+  // 1: the initial schema.
+  (db) => {
+    const workspaces = db.createObjectStore('workspaces', { keyPath: 'id' });
+    workspaces.createIndex('byName', 'name');
+
+    const sourceFiles = db.createObjectStore('sourceFiles', { keyPath: 'id' });
+    sourceFiles.createIndex('byWorkspace', 'workspaceId');
+    sourceFiles.createIndex('byImport', 'importId');
+
+    const documents = db.createObjectStore('documents', { keyPath: 'id' });
+    documents.createIndex('byWorkspace', 'workspaceId');
+    documents.createIndex('bySourceFile', 'sourceFileId');
+
+    const segments = db.createObjectStore('segments', { keyPath: 'id' });
+    segments.createIndex('byWorkspace', 'workspaceId');
+    segments.createIndex('bySourceFile', 'sourceFileId');
+    segments.createIndex('byWorkspaceHash', ['workspaceId', 'hash']);
+    segments.createIndex('byWorkspaceReason', ['workspaceId', 'bucket']);
+
+    const seeds = db.createObjectStore('seeds', { keyPath: 'id' });
+    seeds.createIndex('byWorkspace', 'workspaceId');
+
+    const runs = db.createObjectStore('runs', { keyPath: 'id' });
+    runs.createIndex('byWorkspace', 'workspaceId');
+
+    const candidates = db.createObjectStore('candidates', { keyPath: 'id' });
+    candidates.createIndex('byWorkspace', 'workspaceId');
+    candidates.createIndex('byRun', 'runId');
+    candidates.createIndex('byRunSegment', ['runId', 'segmentId']);
+
+    const checkpoints = db.createObjectStore('checkpoints', { keyPath: 'id' });
+    checkpoints.createIndex('byWorkspace', 'workspaceId');
+    checkpoints.createIndex('byRun', 'runId');
+
+    const evaluations = db.createObjectStore('evaluations', { keyPath: 'id' });
+    evaluations.createIndex('byWorkspace', 'workspaceId');
+    evaluations.createIndex('byRun', 'runId');
+
+    db.createObjectStore('settings');
+  },
+  // 2: ingestion (pipeline/ingest.ts): corpus totals and the persisted dedup index.
+  (db) => {
+    const stats = db.createObjectStore('corpusStats', { keyPath: 'workspaceId' });
+    stats.createIndex('byWorkspace', 'workspaceId');
+    const signatures = db.createObjectStore('dedupSignatures', { keyPath: 'segmentId' });
+    signatures.createIndex('byWorkspace', 'workspaceId');
+    signatures.createIndex('byKey', 'keys', { multiEntry: true });
+  },
+];
+
+/** The schema version this code writes: one per migration step. */
+export const DB_VERSION = migrations.length;
+
+/** Runs migration steps oldVersion+1 … DB_VERSION inside the versionchange transaction. */
+export function upgrade(db: Db, oldVersion: number, tx: UpgradeTx): void {
+  for (let version = oldVersion + 1; version <= DB_VERSION; version++) {
+    migrations[version - 1](db, tx);
+  }
+}
+
+export async function openDatabase(name: string): Promise<Db> {
+  if (typeof indexedDB === 'undefined') {
+    throw new UnsupportedBrowserError('This browser has no IndexedDB, which the studio needs.');
+  }
+  const db = await openDB<HumpbackDB>(name, DB_VERSION, {
+    upgrade: (database, oldVersion, _newVersion, tx) => upgrade(database, oldVersion, tx),
+    // Another tab or worker wants a newer version: let it upgrade instead of blocking it.
+    blocking: () => db.close(),
+  });
+  return db;
+}

@@ -1,0 +1,184 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { freshStore, makeDocs, makeSegments } from './helpers';
+import { openDB } from 'idb';
+import { DB_VERSION, workspaceStores } from '../../../src/lib/store/db';
+import { InputError, NotFoundError } from '../../../src/lib/protocol/errors';
+import { PERSISTENCE_SETTING } from '../../../src/lib/store/workspaces-repo';
+
+afterEach(() => vi.unstubAllGlobals());
+
+describe('migrations', () => {
+  it('open an empty database at DB_VERSION with every store', async () => {
+    const { store, name } = await freshStore();
+    expect(store.db.version).toBe(DB_VERSION);
+    const names = Array.from(store.db.objectStoreNames);
+    for (const s of ['workspaces', 'settings', ...workspaceStores]) expect(names).toContain(s);
+    store.close();
+    // Reopening at the same version runs no migration and keeps the stores.
+    const again = await openDB(name, DB_VERSION);
+    expect(Array.from(again.objectStoreNames).sort()).toEqual(names.sort());
+    again.close();
+  });
+
+  it('lists exactly the stores that have a byWorkspace index as workspace stores', async () => {
+    const { store } = await freshStore();
+    const names = Array.from(store.db.objectStoreNames);
+    const tx = store.db.transaction(names as never);
+    const withIndex = names.filter((n) =>
+      (tx.objectStore(n as never) as { indexNames: DOMStringList }).indexNames.contains(
+        'byWorkspace',
+      ),
+    );
+    expect([...workspaceStores].sort()).toEqual(withIndex.sort());
+    store.close();
+  });
+});
+
+describe('workspaces', () => {
+  it('create, get, list newest first, rename', async () => {
+    const { store } = await freshStore();
+    const a = await store.workspaces.create('  First ');
+    const b = await store.workspaces.create('Second');
+    expect(a.name).toBe('First');
+    expect(await store.workspaces.get(a.id)).toEqual(a);
+    expect((await store.workspaces.list()).map((w) => w.id)).toEqual([b.id, a.id]);
+    await store.workspaces.rename(a.id, 'Renamed');
+    expect((await store.workspaces.get(a.id))?.name).toBe('Renamed');
+    await expect(store.workspaces.rename('missing', 'x')).rejects.toBeInstanceOf(NotFoundError);
+    await expect(store.workspaces.create('   ')).rejects.toBeInstanceOf(InputError);
+    store.close();
+  });
+
+  it('delete removes every record of the workspace and leaves others intact', async () => {
+    const { store } = await freshStore();
+    const fill = async (name: string) => {
+      const ws = await store.workspaces.create(name);
+      await store.sources.putMany([
+        {
+          id: `${ws.id}-f`,
+          workspaceId: ws.id,
+          name: 'a.txt',
+          size: 10,
+          lastModified: 0,
+          importId: 'imp',
+          status: 'done',
+          cursor: { bytes: 10, records: 1 },
+        },
+      ]);
+      const docs = makeDocs(ws.id, `${ws.id}-f`, 2);
+      await store.segments.putBatch(ws.id, docs, makeSegments(ws.id, docs[0], 3));
+      await store.seeds.addMany(ws.id, [{ instruction: 'i', output: 'o', source: 'test' }]);
+      const run = await store.runs.create(ws.id, { name: 'r', config: {} });
+      await store.candidates.putBatch([
+        {
+          id: `${ws.id}-c`,
+          workspaceId: ws.id,
+          runId: run.id,
+          segmentId: 's',
+          instruction: 'q',
+          producedBy: 'm',
+          stage: 'augment',
+        },
+      ]);
+      await store.checkpoints.save({
+        workspaceId: ws.id,
+        runId: run.id,
+        kind: 'adapter',
+        name: 'c',
+        meta: {},
+        bytes: new ArrayBuffer(64),
+      });
+      await store.evaluations.add({ workspaceId: ws.id, runId: run.id, kind: 'k', results: {} });
+      return ws;
+    };
+    const keep = await fill('keep');
+    const gone = await fill('gone');
+    const before = await store.workspaces.usage(keep.id);
+
+    await store.workspaces.delete(gone.id);
+
+    expect(await store.workspaces.get(gone.id)).toBeUndefined();
+    for (const name of workspaceStores) {
+      expect(await store.db.countFromIndex(name, 'byWorkspace', gone.id)).toBe(0);
+    }
+    expect(await store.workspaces.usage(keep.id)).toEqual(before);
+    store.close();
+  });
+
+  it('usage counts records per store and grows bytes with the data', async () => {
+    const { store } = await freshStore();
+    const ws = await store.workspaces.create('u');
+    const empty = await store.workspaces.usage(ws.id);
+    expect(Object.values(empty.records).every((n) => n === 0)).toBe(true);
+    const docs = makeDocs(ws.id, 'f', 2);
+    const segs = [
+      ...makeSegments(ws.id, docs[0], 4),
+      ...makeSegments(ws.id, docs[1], 1, 'too-short'),
+    ];
+    await store.segments.putBatch(ws.id, docs, segs);
+    const used = await store.workspaces.usage(ws.id);
+    expect(used.records.documents).toBe(2);
+    expect(used.records.segments).toBe(5);
+    expect(used.records.seeds).toBe(0);
+    const textBytes = segs.reduce((sum, s) => sum + s.text.length, 0);
+    expect(used.bytes - empty.bytes).toBeGreaterThan(textBytes);
+    expect(used.bytes - empty.bytes).toBeLessThan(textBytes * 2);
+    await expect(store.workspaces.usage('missing')).rejects.toBeInstanceOf(NotFoundError);
+    // Above `exactUpTo` records a store is measured from a random sample: same counts, close bytes.
+    const sampled = await store.workspaces.usage(ws.id, 1, 3);
+    expect(sampled.records).toEqual(used.records);
+    expect(Math.abs(sampled.bytes - used.bytes) / used.bytes).toBeLessThan(0.2);
+    store.close();
+  });
+});
+
+describe('settings and storage', () => {
+  it('settings round-trip and delete', async () => {
+    const { store } = await freshStore();
+    expect(await store.settings.get('x')).toBeUndefined();
+    await store.settings.set('x', { a: [1, 2], nested: { b: 'c' } });
+    expect(await store.settings.get<{ a: number[] }>('x')).toEqual({
+      a: [1, 2],
+      nested: { b: 'c' },
+    });
+    await store.settings.delete('x');
+    expect(await store.settings.get('x')).toBeUndefined();
+    store.close();
+  });
+
+  it('estimate() falls back to zeros without navigator.storage', async () => {
+    const { store } = await freshStore();
+    vi.stubGlobal('navigator', {});
+    expect(await store.storage.estimate()).toEqual({ usage: 0, quota: 0, persisted: false });
+    store.close();
+  });
+
+  it('estimate() reports navigator.storage numbers', async () => {
+    const { store } = await freshStore();
+    vi.stubGlobal('navigator', {
+      storage: {
+        estimate: async () => ({ usage: 1234, quota: 99999 }),
+        persisted: async () => true,
+      },
+    });
+    expect(await store.storage.estimate()).toEqual({ usage: 1234, quota: 99999, persisted: true });
+    store.close();
+  });
+
+  it('requestPersistence calls persist() only when asked and remembers the decision', async () => {
+    const { store } = await freshStore();
+    const persist = vi.fn(async () => false);
+    vi.stubGlobal('navigator', { storage: { persist } });
+    await store.storage.estimate();
+    expect(persist).not.toHaveBeenCalled();
+    expect(await store.storage.persistenceDecision()).toBeUndefined();
+    expect(await store.storage.requestPersistence()).toBe(false);
+    expect(persist).toHaveBeenCalledTimes(1);
+    const decision = await store.settings.get<{ granted: boolean }>(PERSISTENCE_SETTING);
+    expect(decision?.granted).toBe(false);
+    persist.mockResolvedValueOnce(true);
+    expect(await store.storage.requestPersistence()).toBe(true);
+    expect((await store.storage.persistenceDecision())?.granted).toBe(true);
+    store.close();
+  });
+});
