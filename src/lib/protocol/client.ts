@@ -61,7 +61,15 @@ export class RpcClient<S extends RpcSchema> {
     opts: CallOptions<EventOf<S[K]>> = {},
   ): Promise<S[K]['res']> {
     if (opts.signal?.aborted) return Promise.reject(new CancelledError());
-    const worker = this.ensureWorker();
+    let worker: WorkerLike;
+    try {
+      worker = this.ensureWorker();
+    } catch (err) {
+      // `new Worker()` throws synchronously (bad URL, CSP); callers expect a rejection.
+      return Promise.reject(
+        new WorkerCrashedError(`Worker could not start: ${(err as Error)?.message ?? String(err)}`),
+      );
+    }
     const id = this.nextId++;
     return new Promise<S[K]['res']>((resolve, reject) => {
       let graceTimer: ReturnType<typeof setTimeout> | undefined;

@@ -56,10 +56,10 @@ export function serve<S extends RpcSchema>(port: ServerPort, handlers: Handlers<
       progress: (progress) => post({ kind: 'progress', id, progress }),
       emit: (event, t = []) => post({ kind: 'event', id, event }, t),
     };
-    const handler = handlers[method] as unknown as (
-      p: unknown,
-      c: CallContext<unknown>,
-    ) => Promise<unknown>;
+    // Own properties only: a method named "toString" or "constructor" must not reach
+    // Object.prototype.
+    const handler = (Object.hasOwn(handlers, method) ? handlers[method] : undefined) as unknown as
+      ((p: unknown, c: CallContext<unknown>) => Promise<unknown>) | undefined;
     Promise.resolve()
       .then(() => {
         if (!handler) throw new Error(`Unknown method "${method}"`);

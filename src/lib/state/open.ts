@@ -1,0 +1,19 @@
+// Opens the store and builds the Studio: the only place the state layer names the store
+// implementation, so the UI can start the app without importing src/lib/store.
+import { openStore } from '../store';
+import { createCorpusState } from './corpus-open';
+import { Studio } from './studio.svelte';
+import { spawnSelfTestWorker } from './workers';
+
+export async function openStudio(dbName?: string): Promise<Studio> {
+  const store = await openStore(dbName);
+  const studio = new Studio(store, spawnSelfTestWorker);
+  studio.corpus = createCorpusState(
+    store,
+    studio.jobs,
+    () => studio.workspaces.currentId,
+    () => void studio.refreshStorage(),
+  );
+  await studio.start();
+  return studio;
+}

@@ -1,0 +1,128 @@
+// The steps of the method as the app presents them, in order (method.md §1, paper §2):
+// data → models (backward model M_yx, §2.2) → augment (§2.2) → curate (§2.3) → train
+// (M0/M1/M2, §3.1) → evaluate (§3) → export. Status comes from what the store holds for the
+// current workspace; `built` says whether the step's screen exists yet (honesty rule: a step
+// that is not built says so instead of pretending).
+
+export type StepId = 'data' | 'models' | 'augment' | 'curate' | 'train' | 'evaluate' | 'export';
+
+/** Record counts per object store for one workspace (store `usage(id).records`). */
+export type RecordCounts = Record<string, number>;
+
+export type StepState = 'not-built' | 'blocked' | 'ready' | 'done';
+
+export interface StepStatus {
+  state: StepState;
+  /** What the store holds for this step, in words. */
+  detail: string;
+  /** What the step still needs before it can run, when blocked. */
+  missing: string | null;
+}
+
+export interface StepDef {
+  id: StepId;
+  title: string;
+  /** Where the step comes from in the paper. */
+  source: string;
+  does: string;
+  needs: string;
+  built: boolean;
+  /** True when its inputs exist. */
+  inputsReady(r: RecordCounts): boolean;
+  /** True when its outputs exist. */
+  hasOutput(r: RecordCounts): boolean;
+  describe(r: RecordCounts): string;
+}
+
+const n = (r: RecordCounts, key: string) => r[key] ?? 0;
+const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
+
+export const STEPS: readonly StepDef[] = [
+  {
+    id: 'data',
+    title: 'Data',
+    source: 'Li et al. 2023 §2.1: unlabelled segments + seed pairs',
+    does: 'Import your unlabelled corpus (split into segments) and a small set of seed instruction/response pairs.',
+    needs: 'needs files to import: your corpus and seed pairs',
+    built: true,
+    inputsReady: () => true,
+    hasOutput: (r) => n(r, 'segments') > 0 && n(r, 'seeds') > 0,
+    describe: (r) =>
+      `${plural(n(r, 'sourceFiles'), 'file')}, ${plural(n(r, 'segments'), 'segment')}, ${plural(n(r, 'seeds'), 'seed pair')}`,
+  },
+  {
+    id: 'models',
+    title: 'Models',
+    source: 'Li et al. 2023 §2.2: backward model M_yx = p(x|y)',
+    does: 'Pick a base model, download it, and fine-tune the backward model on reversed seed pairs.',
+    needs: 'needs seed pairs to train the backward model',
+    built: false,
+    inputsReady: (r) => n(r, 'seeds') > 0,
+    hasOutput: (r) => n(r, 'checkpoints') > 0,
+    describe: (r) => plural(n(r, 'checkpoints'), 'saved checkpoint'),
+  },
+  {
+    id: 'augment',
+    title: 'Augment',
+    source: 'Li et al. 2023 §2.2: self-augmentation',
+    does: 'The backward model writes a candidate instruction for every kept segment.',
+    needs: 'needs a corpus with kept segments and a backward model',
+    built: false,
+    inputsReady: (r) => n(r, 'segments') > 0 && n(r, 'checkpoints') > 0,
+    hasOutput: (r) => n(r, 'candidates') > 0,
+    describe: (r) => plural(n(r, 'candidates'), 'candidate pair'),
+  },
+  {
+    id: 'curate',
+    title: 'Curate',
+    source: 'Li et al. 2023 §2.3: self-curation, rating 1–5, keep ≥ k',
+    does: 'A forward model rates each candidate 1–5; you browse, filter and override the ratings.',
+    needs: 'needs candidate pairs from Augment and a forward model (M0, trained on seeds)',
+    built: false,
+    inputsReady: (r) => n(r, 'candidates') > 0,
+    hasOutput: (r) => n(r, 'candidates') > 0 && n(r, 'runs') > 0,
+    describe: (r) => `${plural(n(r, 'candidates'), 'candidate')} in ${plural(n(r, 'runs'), 'run')}`,
+  },
+  {
+    id: 'train',
+    title: 'Train',
+    source: 'Li et al. 2023 §2.3, §3.1: M0 → M1 → M2, LoRA on WebGPU',
+    does: 'Fine-tune LoRA adapters on seed + curated pairs, iterating curation (M0 → M1 → M2).',
+    needs: 'needs seed pairs, and curated pairs for M1/M2',
+    built: false,
+    inputsReady: (r) => n(r, 'seeds') > 0,
+    hasOutput: (r) => n(r, 'checkpoints') > 0 && n(r, 'runs') > 0,
+    describe: (r) => `${plural(n(r, 'runs'), 'run')}, ${plural(n(r, 'checkpoints'), 'checkpoint')}`,
+  },
+  {
+    id: 'evaluate',
+    title: 'Evaluate',
+    source: 'Li et al. 2023 §3: held-out prompts, compare models',
+    does: 'Compare the base model and your adapters on held-out prompts.',
+    needs: 'needs a trained adapter',
+    built: false,
+    inputsReady: (r) => n(r, 'checkpoints') > 0,
+    hasOutput: (r) => n(r, 'evaluations') > 0,
+    describe: (r) => plural(n(r, 'evaluations'), 'evaluation'),
+  },
+  {
+    id: 'export',
+    title: 'Export',
+    source: 'app step, not in the paper: data leaves the browser only when you download it',
+    does: 'Download the curated dataset (JSONL) and trained adapters.',
+    needs: 'needs curated pairs or a trained adapter',
+    built: false,
+    inputsReady: (r) => n(r, 'candidates') > 0 || n(r, 'checkpoints') > 0,
+    hasOutput: () => false,
+    describe: (r) => `${plural(n(r, 'candidates'), 'pair')} available to export`,
+  },
+];
+
+export function stepStatus(step: StepDef, records: RecordCounts | null): StepStatus {
+  const r = records ?? {};
+  const detail = step.describe(r);
+  const missing = step.inputsReady(r) ? null : step.needs;
+  if (!step.built) return { state: 'not-built', detail, missing };
+  if (step.hasOutput(r)) return { state: 'done', detail, missing: null };
+  return { state: missing ? 'blocked' : 'ready', detail, missing };
+}

@@ -1,0 +1,73 @@
+// The app's state root: one instance per page, built once the store is open. It wires the
+// domain states together (workspaces ↔ storage usage ↔ step status) so components only read
+// fields and call verbs; dependencies point one way (ui → state → store/protocol).
+import type { WorkerLike } from '../protocol';
+import type { CorpusState } from './corpus.svelte';
+import { DiagnosticsState } from './diagnostics.svelte';
+import { JobsState } from './jobs.svelte';
+import type { StudioStore } from './ports';
+import { STEPS, stepStatus, type StepDef, type StepStatus } from './steps';
+import { StorageState } from './storage.svelte';
+import { WorkspacesState } from './workspaces.svelte';
+
+export interface StepEntry {
+  def: StepDef;
+  status: StepStatus;
+}
+
+export class Studio {
+  readonly workspaces: WorkspacesState;
+  readonly storage: StorageState;
+  readonly jobs = new JobsState();
+  readonly diagnostics: DiagnosticsState;
+  /** The Data step's state (set by openStudio; null in tests that do not need it). */
+  corpus: CorpusState | null = null;
+
+  /** Record counts of the current workspace, or null before they are measured. */
+  currentRecords = $derived.by(() => {
+    const id = this.workspaces.currentId;
+    return id ? (this.storage.usage[id]?.records ?? null) : null;
+  });
+  steps: StepEntry[] = $derived(
+    STEPS.map((def) => ({ def, status: stepStatus(def, this.currentRecords) })),
+  );
+
+  constructor(
+    private readonly store: StudioStore,
+    spawnSelfTest: () => WorkerLike,
+  ) {
+    this.workspaces = new WorkspacesState(store);
+    this.storage = new StorageState(store);
+    this.diagnostics = new DiagnosticsState(spawnSelfTest);
+  }
+
+  async start(): Promise<void> {
+    await Promise.all([this.workspaces.load(), this.storage.load()]);
+    await this.refreshStorage();
+  }
+
+  async createWorkspace(name: string): Promise<boolean> {
+    const ws = await this.workspaces.create(name);
+    if (ws) await this.refreshStorage();
+    return ws !== null;
+  }
+
+  async deleteWorkspace(id: string): Promise<boolean> {
+    const ok = await this.workspaces.remove(id);
+    if (ok) {
+      this.storage.forget(id);
+      await this.refreshStorage();
+    }
+    return ok;
+  }
+
+  refreshStorage(): Promise<void> {
+    return this.storage.refresh(this.workspaces.list.map((w) => w.id));
+  }
+
+  dispose(): void {
+    this.diagnostics.dispose();
+    this.corpus?.dispose();
+    this.store.close();
+  }
+}
