@@ -1,0 +1,201 @@
+// Header-tree segmentation (method.md §2, App. E): "a segment is the text under an HTML
+// header including lower-level header subtrees", kept when 600–3,000 characters long, then
+// filtered (empty / all-caps / navigation headers, repetitive sentences).
+//
+// Decisions the paper leaves open (documented here and in the tests):
+// - Segment text does NOT start with its own header line (the paper: "text following an
+//   HTML header"); the header and its ancestors are in `headerPath`. Sub-headers inside a
+//   segment stay in the text as their own paragraphs, since they are part of that subtree.
+// - A subtree longer than maxChars is not cut: its header's direct text becomes one
+//   candidate and each child subtree another (recursively). A leaf that is still too long is
+//   dropped as 'too-long' (or, with `packLongSections`, packed like headerless text). Text
+//   under no header at all (plain text, HTML/Markdown preamble) is not "text under a header"
+//   and has no structure to descend into, so its paragraphs are packed greedily into the
+//   window; it never merges with the header subtrees after it.
+// - A sub-header that is a navigation header ("Comments", "Related posts") is left out of
+//   its parent's subtree text and returned as its own 'navigation-header' segment, so page
+//   chrome inside an article does not ride along with the article's text.
+// - Filters run in this order and the first hit is the reason: empty-header,
+//   navigation-header (own header or any ancestor), caps-header (own header), too-short,
+//   too-long, repetitive (the costliest, so last).
+import type { DropReason } from '../store/schema';
+import { isCapsHeader, isNavigationHeader, isRepetitive, splitSentences } from './filters';
+import { extractHtml } from './html';
+import { markdownBlocks, textBlocks } from './markdown';
+import type { RawDocument, Segment, SegmentOptions } from './types';
+
+/** A run of text under one header (level 1–6), or before any header (level 0). */
+export interface Block {
+  level: number;
+  header?: string;
+  text: string;
+}
+
+interface HeaderNode {
+  level: number;
+  header?: string;
+  text: string;
+  children: HeaderNode[];
+  /** Whole subtree text, computed once bottom-up. */
+  full: string;
+  /** Navigation header (comments, related posts...): left out of its parent's subtree text. */
+  navigation: boolean;
+}
+
+const joinParagraphs = (parts: string[]): string => parts.filter((p) => p.length > 0).join('\n\n');
+
+/** Nests blocks by header level: a header owns every following block of a deeper level. */
+export function buildHeaderTree(blocks: readonly Block[]): HeaderNode {
+  const root: HeaderNode = { level: 0, text: '', children: [], full: '', navigation: false };
+  const stack: HeaderNode[] = [root];
+  for (const block of blocks) {
+    if (block.level <= 0) {
+      const top = stack[stack.length - 1];
+      top.text = joinParagraphs([top.text, block.text.trim()]);
+      continue;
+    }
+    while (stack.length > 1 && stack[stack.length - 1].level >= block.level) stack.pop();
+    const header = (block.header ?? '').trim();
+    const node: HeaderNode = {
+      level: block.level,
+      header,
+      text: block.text.trim(),
+      children: [],
+      full: '',
+      navigation: header.length > 0 && isNavigationHeader(header),
+    };
+    stack[stack.length - 1].children.push(node);
+    stack.push(node);
+  }
+  fillSubtreeText(root);
+  return root;
+}
+
+function fillSubtreeText(node: HeaderNode): void {
+  const parts = [node.text];
+  for (const child of node.children) {
+    fillSubtreeText(child);
+    if (child.full.length > 0 && !child.navigation)
+      parts.push(joinParagraphs([child.header ?? '', child.full]));
+  }
+  node.full = joinParagraphs(parts);
+}
+
+/** The drop reason for one candidate segment, or undefined when it is kept. */
+export function classifySegment(
+  headerPath: readonly string[],
+  text: string,
+  opts: SegmentOptions,
+  hasHeader: boolean,
+): DropReason | undefined {
+  const own = headerPath[headerPath.length - 1];
+  if (hasHeader && (own === undefined || own.length === 0 || text.trim().length === 0)) {
+    return 'empty-header';
+  }
+  if (headerPath.some((h) => h.length > 0 && isNavigationHeader(h))) return 'navigation-header';
+  if (hasHeader && own !== undefined && isCapsHeader(own)) return 'caps-header';
+  if (text.length < opts.minChars) return 'too-short';
+  if (text.length > opts.maxChars) return 'too-long';
+  if (isRepetitive(text, opts.repeatJaccard, opts.maxRepeatRatio)) return 'repetitive';
+  return undefined;
+}
+
+function makeSegment(
+  headerPath: string[],
+  text: string,
+  opts: SegmentOptions,
+  hasHeader: boolean,
+): Segment {
+  const dropReason = classifySegment(headerPath, text, opts, hasHeader);
+  return dropReason ? { headerPath, text, dropReason } : { headerPath, text };
+}
+
+/**
+ * Greedy packing of headerless text into the window: consecutive paragraphs are joined while
+ * the result stays ≤ maxChars. A paragraph longer than maxChars is packed sentence by sentence.
+ */
+export function packParagraphs(text: string, maxChars: number): string[] {
+  const pieces: string[] = [];
+  for (const paragraph of text.split(/\n\s*\n/)) {
+    const p = paragraph.trim();
+    if (p.length === 0) continue;
+    if (p.length <= maxChars) pieces.push(p);
+    else for (const s of splitSentences(p)) pieces.push(s);
+  }
+  const packed: string[] = [];
+  let current = '';
+  for (const piece of pieces) {
+    if (current.length === 0) current = piece;
+    else if (current.length + 2 + piece.length <= maxChars) current += '\n\n' + piece;
+    else {
+      packed.push(current);
+      current = piece;
+    }
+  }
+  if (current.length > 0) packed.push(current);
+  return packed;
+}
+
+/** Navigation subtrees left out of a kept subtree still show up, dropped, for inspection. */
+function emitNavigation(node: HeaderNode, path: string[], opts: SegmentOptions, out: Segment[]) {
+  for (const child of node.children) {
+    const childPath = [...path, child.header ?? ''];
+    if (child.navigation) out.push(makeSegment(childPath, child.full, opts, true));
+    else emitNavigation(child, childPath, opts, out);
+  }
+}
+
+function segmentNode(node: HeaderNode, path: string[], opts: SegmentOptions, out: Segment[]): void {
+  const hasHeader = node.level > 0;
+  if (!hasHeader) {
+    // Text outside every header (plain text, or a preamble) has no subtree to descend
+    // into: pack its paragraphs. Each top-level header subtree is handled on its own.
+    for (const piece of packParagraphs(node.text, opts.maxChars)) {
+      out.push(makeSegment(path, piece, opts, false));
+    }
+  } else if (
+    node.children.length === 0 &&
+    node.full.length > opts.maxChars &&
+    opts.packLongSections
+  ) {
+    for (const piece of packParagraphs(node.full, opts.maxChars)) {
+      out.push(makeSegment(path, piece, opts, true));
+    }
+    return;
+  } else if (node.full.length <= opts.maxChars || node.children.length === 0) {
+    // Whole subtree fits (or cannot be split further): one candidate, too-short/-long as it is.
+    out.push(makeSegment(path, node.full, opts, true));
+    emitNavigation(node, path, opts, out);
+    return;
+  } else if (node.text.length > 0) {
+    // Too long with children: descend; the header's own direct text is its own candidate.
+    out.push(makeSegment(path, node.text, opts, true));
+  }
+  for (const child of node.children) {
+    segmentNode(child, [...path, child.header ?? ''], opts, out);
+  }
+}
+
+/** Segments of a header tree, kept and dropped, in document order. */
+export function segmentBlocks(blocks: readonly Block[], opts: SegmentOptions): Segment[] {
+  const out: Segment[] = [];
+  segmentNode(buildHeaderTree(blocks), [], opts, out);
+  return out;
+}
+
+/**
+ * Turns one document into segments (kept ones without `dropReason`, dropped ones with it).
+ * Pure and synchronous: runs in the ingest Web Worker and in Node tests alike.
+ */
+export function segmentDocument(
+  doc: RawDocument,
+  opts: SegmentOptions,
+): { title?: string; segments: Segment[] } {
+  if (doc.format === 'html') {
+    const extracted = extractHtml(doc.content);
+    const title = doc.title ?? extracted.title;
+    return { ...(title ? { title } : {}), segments: segmentBlocks(extracted.blocks, opts) };
+  }
+  const blocks = doc.format === 'markdown' ? markdownBlocks(doc.content) : textBlocks(doc.content);
+  return { ...(doc.title ? { title: doc.title } : {}), segments: segmentBlocks(blocks, opts) };
+}
