@@ -1,0 +1,229 @@
+// The decoder forward graph for Llama/Qwen2 checkpoints with KV cache and unmerged LoRA.
+// Weights are graph INPUTS named exactly like the Hugging Face tensors, so one graph serves
+// any checkpoint of a shape and weights stay on the GPU between runs (onnxruntime-web.md §3.3).
+import type { DecoderConfig } from './config';
+import { GraphBuilder, type Value } from './graph';
+import {
+  attentionBias,
+  decoderLayer,
+  rmsNorm,
+  rotaryTables,
+  type DecoderLayerWeights,
+  type LinearWeights,
+  type LoraWeights,
+} from './llama-blocks';
+
+export const LORA_MODULES = [
+  'q_proj',
+  'k_proj',
+  'v_proj',
+  'o_proj',
+  'gate_proj',
+  'up_proj',
+  'down_proj',
+] as const;
+export type LoraModule = (typeof LORA_MODULES)[number];
+
+export interface LlamaGraphOptions {
+  /** Emit past_key_values inputs (P may be 0). False gives a cache-free graph. Default true. */
+  withPast?: boolean;
+  /** Emit present.* outputs. Default true. */
+  withPresent?: boolean;
+  /** Logits for the last position only ([B, 1, V]): decode needs nothing else. Default false. */
+  lastLogitsOnly?: boolean;
+  /** attention_mask element type. Default int32. */
+  maskType?: 'int32' | 'float32';
+  /** LoRA target modules; each gets inputs lora.{i}.{module}.A [in, r] and .B [r, out]. */
+  loraModules?: readonly LoraModule[];
+}
+
+export interface LlamaGraph {
+  model: Uint8Array;
+  /** Checkpoint tensors (HF names) the graph takes as inputs. */
+  weightNames: string[];
+  /** LoRA input names (A and B of every targeted module), plus LORA_SCALE_INPUT if any. */
+  loraNames: string[];
+  inputNames: string[];
+  outputNames: string[];
+  opTypes: Set<string>;
+}
+
+export const ROPE_COS_INPUT = 'rope.cos';
+export const ROPE_SIN_INPUT = 'rope.sin';
+export const LORA_SCALE_INPUT = 'lora.scale';
+export const pastKeyName = (layer: number): string => `past_key_values.${layer}.key`;
+export const pastValueName = (layer: number): string => `past_key_values.${layer}.value`;
+export const presentKeyName = (layer: number): string => `present.${layer}.key`;
+export const presentValueName = (layer: number): string => `present.${layer}.value`;
+export const loraAName = (layer: number, module: LoraModule): string => `lora.${layer}.${module}.A`;
+export const loraBName = (layer: number, module: LoraModule): string => `lora.${layer}.${module}.B`;
+
+/** [in, out] sizes of every projection, for LoRA shapes. */
+export function projectionDims(c: DecoderConfig): Record<LoraModule, [number, number]> {
+  const qOut = c.numHeads * c.headDim;
+  const kvOut = c.numKvHeads * c.headDim;
+  return {
+    q_proj: [c.hiddenSize, qOut],
+    k_proj: [c.hiddenSize, kvOut],
+    v_proj: [c.hiddenSize, kvOut],
+    o_proj: [qOut, c.hiddenSize],
+    gate_proj: [c.hiddenSize, c.intermediateSize],
+    up_proj: [c.hiddenSize, c.intermediateSize],
+    down_proj: [c.intermediateSize, c.hiddenSize],
+  };
+}
+
+/** HF tensor names the graph reads, in input order. */
+export function checkpointTensorNames(c: DecoderConfig): string[] {
+  const names = ['model.embed_tokens.weight'];
+  for (let i = 0; i < c.numLayers; i++) {
+    const p = `model.layers.${i}`;
+    names.push(`${p}.input_layernorm.weight`, `${p}.post_attention_layernorm.weight`);
+    for (const m of ['q_proj', 'k_proj', 'v_proj', 'o_proj']) {
+      names.push(`${p}.self_attn.${m}.weight`);
+      const biased = m === 'o_proj' ? c.oBias : c.qkvBias;
+      if (biased) names.push(`${p}.self_attn.${m}.bias`);
+    }
+    for (const m of ['gate_proj', 'up_proj', 'down_proj']) {
+      names.push(`${p}.mlp.${m}.weight`);
+      if (c.mlpBias) names.push(`${p}.mlp.${m}.bias`);
+    }
+  }
+  names.push('model.norm.weight');
+  if (!c.tieWordEmbeddings) names.push('lm_head.weight');
+  return names;
+}
+
+/** Shapes of the checkpoint tensors, for declaring graph inputs and validating checkpoints. */
+export function checkpointTensorShape(c: DecoderConfig, name: string): number[] {
+  const dims = projectionDims(c);
+  if (name === 'model.embed_tokens.weight' || name === 'lm_head.weight') {
+    return [c.vocabSize, c.hiddenSize];
+  }
+  if (name.endsWith('layernorm.weight') || name === 'model.norm.weight') return [c.hiddenSize];
+  const module = LORA_MODULES.find((m) => name.includes(`.${m}.`));
+  if (!module) throw new Error(`Unknown checkpoint tensor ${name}`);
+  const [inSize, outSize] = dims[module];
+  return name.endsWith('.bias') ? [outSize] : [outSize, inSize];
+}
+
+export function buildLlamaGraph(
+  config: DecoderConfig,
+  options: LlamaGraphOptions = {},
+): LlamaGraph {
+  const withPast = options.withPast ?? true;
+  const withPresent = options.withPresent ?? true;
+  const loraModules = options.loraModules ?? [];
+  const c = config;
+  const g = new GraphBuilder(`${c.architecture}-forward`);
+
+  const inputIds = g.input('input_ids', 'int32', ['batch', 'seq']);
+  const mask = g.input('attention_mask', options.maskType ?? 'int32', ['batch', 'total_seq']);
+  const positionIds = g.input('position_ids', 'int32', ['batch', 'seq']);
+  const pastNames: { k: Value; v: Value }[] = [];
+  if (withPast) {
+    for (let i = 0; i < c.numLayers; i++) {
+      const dims = ['batch', c.numKvHeads, 'past_seq', c.headDim];
+      pastNames.push({
+        k: g.input(pastKeyName(i), 'float32', dims),
+        v: g.input(pastValueName(i), 'float32', dims),
+      });
+    }
+  }
+  const cosTable = g.input(ROPE_COS_INPUT, 'float32', ['rope_positions', c.headDim / 2]);
+  const sinTable = g.input(ROPE_SIN_INPUT, 'float32', ['rope_positions', c.headDim / 2]);
+  const weightNames = checkpointTensorNames(c);
+  const w = (name: string): Value => name;
+  for (const name of weightNames) g.input(name, 'float32', checkpointTensorShape(c, name));
+
+  const loraNames: string[] = [];
+  const loraScale = loraModules.length ? g.input(LORA_SCALE_INPUT, 'float32', [1]) : undefined;
+  const dims = projectionDims(c);
+  const lora = (layer: number, module: LoraModule): LoraWeights | undefined => {
+    if (!loraScale || !loraModules.includes(module)) return undefined;
+    const [inSize, outSize] = dims[module];
+    const a = g.input(loraAName(layer, module), 'float32', [inSize, 'lora_rank']);
+    const b = g.input(loraBName(layer, module), 'float32', ['lora_rank', outSize]);
+    loraNames.push(a, b);
+    return { a, b, scale: loraScale };
+  };
+  if (loraScale) loraNames.push(loraScale);
+
+  // Shape vectors [B, T, heads, D] for splitting token rows into heads (int64 shape math;
+  // ORT keeps these tiny nodes on the CPU side).
+  const batchSeq = g.shape(inputIds);
+  const qShape = g.concat([batchSeq, g.ints([c.numHeads, c.headDim])], 0);
+  const kvShape = g.concat([batchSeq, g.ints([c.numKvHeads, c.headDim])], 0);
+  const maskF32 = options.maskType === 'float32' ? mask : g.cast(mask, 'float32');
+  const rotary = g.scope('rope', () => rotaryTables(g, positionIds, cosTable, sinTable));
+  const bias = g.scope('mask', () => attentionBias(g, maskF32, inputIds));
+  const ctx = {
+    numHeads: c.numHeads,
+    numKvHeads: c.numKvHeads,
+    headDim: c.headDim,
+    rmsNormEps: c.rmsNormEps,
+    rotary,
+    bias,
+    qShape,
+    kvShape,
+  };
+
+  let hidden = g.reshape(g.gather(w('model.embed_tokens.weight'), inputIds, 0), [-1, c.hiddenSize]);
+  for (let i = 0; i < c.numLayers; i++) {
+    const p = `model.layers.${i}`;
+    const proj = (kind: 'self_attn' | 'mlp', m: LoraModule, biased: boolean): LinearWeights => ({
+      weight: w(`${p}.${kind}.${m}.weight`),
+      bias: biased ? w(`${p}.${kind}.${m}.bias`) : undefined,
+      lora: lora(i, m),
+    });
+    const layerWeights: DecoderLayerWeights = {
+      inputNorm: w(`${p}.input_layernorm.weight`),
+      postAttentionNorm: w(`${p}.post_attention_layernorm.weight`),
+      q: proj('self_attn', 'q_proj', c.qkvBias),
+      k: proj('self_attn', 'k_proj', c.qkvBias),
+      v: proj('self_attn', 'v_proj', c.qkvBias),
+      o: proj('self_attn', 'o_proj', c.oBias),
+      mlp: {
+        gate: proj('mlp', 'gate_proj', c.mlpBias),
+        up: proj('mlp', 'up_proj', c.mlpBias),
+        down: proj('mlp', 'down_proj', c.mlpBias),
+      },
+    };
+    const out = g.scope(`layer${i}`, () =>
+      decoderLayer(g, ctx, hidden, layerWeights, pastNames[i]),
+    );
+    hidden = out.hidden2d;
+    if (withPresent) {
+      const dimsOut = ['batch', c.numKvHeads, 'total_seq', c.headDim];
+      g.output(out.presentK, presentKeyName(i), 'float32', dimsOut);
+      g.output(out.presentV, presentValueName(i), 'float32', dimsOut);
+    }
+  }
+
+  const lmHead = c.tieWordEmbeddings ? w('model.embed_tokens.weight') : w('lm_head.weight');
+  if (options.lastLogitsOnly) {
+    const hidden3d = g.reshape(hidden, g.concat([batchSeq, g.ints([c.hiddenSize])], 0));
+    hidden = g.reshape(g.slice(hidden3d, [-1], [2 ** 31 - 1], [1]), [-1, c.hiddenSize]);
+  }
+  const normed = rmsNorm(g, hidden, w('model.norm.weight'), c.rmsNormEps);
+  const logits2d = g.gemm(normed, lmHead, undefined, { transB: true });
+  if (options.lastLogitsOnly) {
+    g.output(g.reshape(logits2d, [-1, 1, c.vocabSize]), 'logits', 'float32', [
+      'batch',
+      1,
+      c.vocabSize,
+    ]);
+  } else {
+    const logits = g.reshape(logits2d, g.concat([batchSeq, g.ints([c.vocabSize])], 0));
+    g.output(logits, 'logits', 'float32', ['batch', 'seq', c.vocabSize]);
+  }
+
+  return {
+    model: g.toModel(),
+    weightNames,
+    loraNames,
+    inputNames: g.inputNames,
+    outputNames: g.outputNames,
+    opTypes: g.opTypes(),
+  };
+}
