@@ -1,13 +1,10 @@
 // Browser benchmarks write through Vitest's server-side file command. Paths given to
-// `commands.writeFile` resolve against the test file, which lives in test/bench/browser/.
+// `commands.writeFile` resolve against the project root (vitest 4), not the test file.
 import { commands } from 'vitest/browser';
 import { benchOutDir, type BenchResult } from './result';
 
 export async function record(file: string, results: BenchResult[]): Promise<void> {
-  await commands.writeFile(
-    `../../../${benchOutDir}/${file}.json`,
-    JSON.stringify(results, null, 2),
-  );
+  await commands.writeFile(`${benchOutDir}/${file}.json`, JSON.stringify(results, null, 2));
   for (const r of results) console.log(`[bench] ${r.name}: ${r.value} ${r.unit}`);
 }
 

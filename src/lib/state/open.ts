@@ -3,7 +3,8 @@
 import { openStore } from '../store';
 import { createCorpusState } from './corpus-open';
 import { Studio } from './studio.svelte';
-import { spawnSelfTestWorker } from './workers';
+import { TrainState } from './train.svelte';
+import { spawnSelfTestWorker, spawnTrainWorker } from './workers';
 
 export async function openStudio(dbName?: string): Promise<Studio> {
   const store = await openStore(dbName);
@@ -11,6 +12,12 @@ export async function openStudio(dbName?: string): Promise<Studio> {
   studio.corpus = createCorpusState(
     store,
     studio.jobs,
+    () => studio.workspaces.currentId,
+    () => void studio.refreshStorage(),
+  );
+  studio.train = new TrainState(
+    studio.jobs,
+    spawnTrainWorker,
     () => studio.workspaces.currentId,
     () => void studio.refreshStorage(),
   );

@@ -89,7 +89,7 @@ export const STEPS: readonly StepDef[] = [
     source: 'Li et al. 2023 §2.3, §3.1: M0 → M1 → M2, LoRA on WebGPU',
     does: 'Fine-tune LoRA adapters on seed + curated pairs, iterating curation (M0 → M1 → M2).',
     needs: 'needs seed pairs, and curated pairs for M1/M2',
-    built: false,
+    built: true,
     inputsReady: (r) => n(r, 'seeds') > 0,
     hasOutput: (r) => n(r, 'checkpoints') > 0 && n(r, 'runs') > 0,
     describe: (r) => `${plural(n(r, 'runs'), 'run')}, ${plural(n(r, 'checkpoints'), 'checkpoint')}`,

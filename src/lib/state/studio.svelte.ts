@@ -3,6 +3,7 @@
 // fields and call verbs; dependencies point one way (ui → state → store/protocol).
 import type { WorkerLike } from '../protocol';
 import type { CorpusState } from './corpus.svelte';
+import type { TrainState } from './train.svelte';
 import { DiagnosticsState } from './diagnostics.svelte';
 import { JobsState } from './jobs.svelte';
 import type { StudioStore } from './ports';
@@ -22,6 +23,8 @@ export class Studio {
   readonly diagnostics: DiagnosticsState;
   /** The Data step's state (set by openStudio; null in tests that do not need it). */
   corpus: CorpusState | null = null;
+  /** The Train step's state (set by openStudio). */
+  train: TrainState | null = null;
 
   /** Record counts of the current workspace, or null before they are measured. */
   currentRecords = $derived.by(() => {
@@ -68,6 +71,7 @@ export class Studio {
   dispose(): void {
     this.diagnostics.dispose();
     this.corpus?.dispose();
+    this.train?.dispose();
     this.store.close();
   }
 }

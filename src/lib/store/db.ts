@@ -5,6 +5,7 @@
 // and list it in `workspaceStores` — a unit test checks that list against the schema.
 import {
   openDB,
+  unwrap,
   type IDBPDatabase,
   type IDBPTransaction,
   type IndexNames,
@@ -34,7 +35,7 @@ export const workspaceStores = [
   'checkpoints',
   'evaluations',
   'corpusStats',
-  'dedupSignatures',
+  'dedupChunks',
 ] as const satisfies readonly WorkspaceStoreName[];
 
 /** Stores whose records may carry `runId` (all have a `byRun` index); deleting a run walks these. */
@@ -81,15 +82,29 @@ const migrations: Migration[] = [
 
     db.createObjectStore('settings');
   },
-  // 2: ingestion (pipeline/ingest.ts): corpus totals and the persisted dedup index.
+  // 2: ingestion (pipeline/ingest.ts): corpus totals and the persisted dedup index (first
+  // layout: one record per segment; replaced in step 3, so it is created untyped here).
   (db) => {
     const stats = db.createObjectStore('corpusStats', { keyPath: 'workspaceId' });
     stats.createIndex('byWorkspace', 'workspaceId');
-    const signatures = db.createObjectStore('dedupSignatures', { keyPath: 'segmentId' });
+    const signatures = untyped(db).createObjectStore('dedupSignatures', { keyPath: 'segmentId' });
     signatures.createIndex('byWorkspace', 'workspaceId');
     signatures.createIndex('byKey', 'keys', { multiEntry: true });
   },
+  // 3: the dedup index as one chunk per ingest batch (one put per batch, not per segment).
+  // Step 2's per-segment store only ever held development data: dropped, not converted.
+  (db) => {
+    untyped(db).deleteObjectStore('dedupSignatures');
+    const chunks = db.createObjectStore('dedupChunks', { keyPath: 'id' });
+    chunks.createIndex('byWorkspace', 'workspaceId');
+    chunks.createIndex('byKey', 'keys', { multiEntry: true });
+  },
 ];
+
+/** For steps that touch stores the current schema no longer has. */
+function untyped(db: Db): IDBDatabase {
+  return unwrap(db);
+}
 
 /** The schema version this code writes: one per migration step. */
 export const DB_VERSION = migrations.length;

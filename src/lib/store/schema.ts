@@ -198,10 +198,10 @@ export interface HumpbackDB extends DBSchema {
   evaluations: { key: Id; value: Evaluation; indexes: { byWorkspace: Id; byRun: Id } };
   /** Corpus totals per workspace, updated in each ingest batch's transaction (ingest-repo.ts). */
   corpusStats: { key: Id; value: CorpusStats; indexes: { byWorkspace: Id } };
-  /** Dedup index: one record per kept segment; `byKey` (multiEntry) finds hashes and LSH bands. */
-  dedupSignatures: {
+  /** Dedup index: one chunk per ingest batch; `byKey` (multiEntry) finds hashes and LSH bands. */
+  dedupChunks: {
     key: Id;
-    value: DedupSignature;
+    value: DedupChunk;
     indexes: { byWorkspace: Id; byKey: string };
   };
   /** Small key-value settings (consent to persistent storage, last workspace). */
@@ -224,13 +224,19 @@ export interface CorpusStats {
 }
 
 /**
- * A kept segment in the dedup index. `keys` holds `<workspaceId>\u0000h:<hash>` and one
- * `<workspaceId>\u0000b<band>:<bucket>` per LSH band; a multiEntry index over them answers
- * "which segments have this hash / share this band" with one put per segment on write.
+ * The dedup index entries of one ingest batch's kept segments. `keys[i]` (the exact hash
+ * `<workspaceId>\u0000h:<hash>` or an LSH band `<workspaceId>\u0000b<band>:<bucket>`) belongs to
+ * segment `segmentIds[owners[i]]`, whose MinHash signature is row `owners[i]` of `signatures`.
+ * One record per batch (not per segment) because each IndexedDB request has a fixed cost that
+ * dominated ingestion; the multiEntry index over `keys` still answers single-key lookups.
  */
-export interface DedupSignature {
-  segmentId: Id;
+export interface DedupChunk {
+  id: Id;
   workspaceId: Id;
+  segmentIds: Id[];
   keys: string[];
-  signature: Uint32Array;
+  owners: number[];
+  /** segmentIds.length rows of `signatureLength` values. */
+  signatures: Uint32Array;
+  signatureLength: number;
 }

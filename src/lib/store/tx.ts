@@ -45,10 +45,11 @@ export async function writeTx<S extends StoreName[], T>(
   stores: S,
   neededBytes: number,
   work: (tx: WriteTx<S>, requests: Requests) => Promise<T> | T,
+  durability: IDBTransactionDurability = 'default',
 ): Promise<T> {
   let tx: WriteTx<S>;
   try {
-    tx = db.transaction(stores, 'readwrite');
+    tx = db.transaction(stores, 'readwrite', { durability });
   } catch (err) {
     throw await toStoreError(err, null, neededBytes);
   }
