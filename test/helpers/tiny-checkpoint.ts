@@ -21,6 +21,9 @@ import {
   type F32Tensor,
   type TensorToWrite,
 } from '../../src/lib/engines/onnx/safetensors';
+import { mulberry32 } from '../../src/lib/engines/generation/rng';
+/** Deterministic PRNG shared with the app (one implementation). */
+export { mulberry32 };
 
 export type TinyArch = 'llama' | 'qwen2' | 'llama3';
 
@@ -38,18 +41,6 @@ export interface TinyCheckpoint {
   files: Record<string, Uint8Array>;
   /** The f32 values (after rounding to dtype) the loader should reproduce. */
   tensors: Map<string, F32Tensor>;
-}
-
-/** mulberry32: tiny, fast, deterministic PRNG with 32-bit state. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** N(mean, std) samples by Box–Muller over mulberry32. */

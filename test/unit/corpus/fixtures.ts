@@ -1,5 +1,10 @@
 // Deterministic prose generator for corpus tests: varied sentences (so the repetition filter
 // does not fire by accident) of a requested length.
+import { mulberry32 as rng } from '../../../src/lib/engines/generation/rng';
+
+/** Deterministic PRNG shared with the app (one implementation). */
+export { rng };
+
 const vocabulary = (
   'river mountain library engine garden theory method signal harbor village market ' +
   'winter summer lantern pattern chemistry orbit protein language network bridge canyon ' +
@@ -8,18 +13,6 @@ const vocabulary = (
 ).split(' ');
 const verbs =
   'explains shapes follows measures carries builds reveals changes guides supports'.split(' ');
-
-/** Small deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function sentence(next: () => number): string {
   const pick = (list: string[]): string => list[Math.floor(next() * list.length)];

@@ -11,6 +11,9 @@
 import * as ort from 'onnxruntime-web/webgpu';
 import { GraphBuilder, type DType, type Value } from '../../../src/lib/engines/onnx/graph';
 import { createGraphRunner, type HostTensor } from '../../../src/lib/engines/onnx/train-session';
+import { mulberry32 as rand } from '../../../src/lib/engines/generation/rng';
+/** Deterministic PRNG shared with the app (one implementation). */
+export { rand };
 
 export interface RuleInput {
   dtype?: DType;
@@ -35,17 +38,6 @@ export interface RuleResult {
   /** max |analytic − fd| / max |fd| per checked input. */
   maxRel: Record<string, number>;
   checked: number;
-}
-
-export function rand(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function randomF32(r: () => number, n: number, scale = 1): Float32Array {
