@@ -1,0 +1,188 @@
+// Batched generation with a KV cache: one prefill of all prompts (LEFT-padded, so every row's
+// next token sits in the last column), then one decode step per token for the whole batch.
+// Each request keeps its own seeded RNG, streaming detokenizer and stop matcher, so a request
+// gives the same text whether it runs alone or in a batch (up to float ties).
+// Cancellation is checked between steps and throws CancelledError: partial text is
+// discarded, as the fake and web-llm engines do.
+import { CancelledError } from '../../protocol/errors';
+import type { Progress } from '../../protocol/progress';
+import type { GenerateResult, SamplingOptions } from '../engine';
+import { mulberry32 } from '../generation/rng';
+import { sampleToken } from '../generation/sampler';
+import { StopMatcher } from '../generation/stop-strings';
+import type { HfTokenizer, StreamDecoder } from '../hf/tokenizer';
+import type { LoraInputs } from './adapters';
+import { disposeCache } from './kv-cache';
+import type { ModelRunner } from './runner';
+
+export interface TokenRequest extends SamplingOptions {
+  /** Prompt token ids (already templated and encoded). */
+  ids: Int32Array;
+  lora: LoraInputs;
+  onToken?: (piece: string) => void;
+}
+
+export interface TokenResult extends GenerateResult {
+  /** Sampled ids, without the eos that ended generation. */
+  tokenIds: number[];
+}
+
+export interface BatchOptions {
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+}
+
+/** State of one row of the batch. */
+class RowState {
+  readonly rng: () => number;
+  readonly decoder: StreamDecoder;
+  readonly stop: StopMatcher;
+  readonly tokenIds: number[] = [];
+  finish: GenerateResult['finishReason'] | null = null;
+
+  constructor(
+    readonly req: TokenRequest,
+    private readonly tokenizer: HfTokenizer,
+  ) {
+    // Unseeded requests still get a reproducible-per-call RNG; seeded ones the same text
+    // on every run and device.
+    this.rng = mulberry32(req.seed ?? Math.floor(Math.random() * 2 ** 32));
+    this.decoder = tokenizer.createStreamDecoder({ skipSpecialTokens: true });
+    this.stop = new StopMatcher(req.stop ?? []);
+    if (req.maxTokens <= 0) this.finish = 'length';
+  }
+
+  /** Samples from this row's logits and advances the text; returns the id fed next. */
+  step(logits: Float32Array): number {
+    const id = sampleToken(
+      logits,
+      { temperature: this.req.temperature, topK: this.req.topK, topP: this.req.topP },
+      this.rng,
+    );
+    if (this.tokenizer.isEos(id)) {
+      this.end('stop');
+      return id;
+    }
+    this.tokenIds.push(id);
+    this.emit(this.stop.push(this.decoder.push(id)));
+    if (this.stop.stopped) this.finish = 'stop';
+    else if (this.tokenIds.length >= this.req.maxTokens) this.end('length');
+    return id;
+  }
+
+  private end(reason: GenerateResult['finishReason']): void {
+    this.finish = reason;
+    this.emit(this.stop.push(this.decoder.flush()));
+    if (!this.stop.stopped) this.emit(this.stop.flush());
+    else this.finish = 'stop';
+  }
+
+  private emit(piece: string): void {
+    if (piece) this.req.onToken?.(piece);
+  }
+
+  result(): TokenResult {
+    return {
+      text: this.stop.output,
+      finishReason: this.finish ?? 'length',
+      promptTokens: this.req.ids.length,
+      completionTokens: this.tokenIds.length,
+      tokenIds: this.tokenIds,
+    };
+  }
+}
+
+/**
+ * Generates for every request. Requests are grouped by LoRA inputs (the graph takes one
+ * adapter per run) and each group decodes as one batch.
+ */
+export async function generateBatch(
+  runner: ModelRunner,
+  tokenizer: HfTokenizer,
+  requests: TokenRequest[],
+  opts: BatchOptions = {},
+): Promise<TokenResult[]> {
+  const results = new Array<TokenResult>(requests.length);
+  const groups = new Map<LoraInputs, number[]>();
+  requests.forEach((r, i) => groups.set(r.lora, [...(groups.get(r.lora) ?? []), i]));
+  for (const [lora, indices] of groups) {
+    const rows = indices.map((i) => new RowState(requests[i], tokenizer));
+    await decodeGroup(runner, tokenizer, rows, lora, opts);
+    indices.forEach((i, k) => (results[i] = rows[k].result()));
+  }
+  return results;
+}
+
+async function decodeGroup(
+  runner: ModelRunner,
+  tokenizer: HfTokenizer,
+  rows: RowState[],
+  lora: LoraInputs,
+  opts: BatchOptions,
+): Promise<void> {
+  const B = rows.length;
+  const padId = tokenizer.padId ?? tokenizer.eosIds[0] ?? 0;
+  const L = Math.max(...rows.map((r) => r.req.ids.length));
+  const maxSteps = Math.max(...rows.map((r) => r.req.maxTokens));
+  if (rows.every((r) => r.finish)) return;
+  if (L === 0) throw new RangeError('Cannot generate from an empty prompt');
+  const inputIds = new Int32Array(B * L).fill(padId);
+  let mask = new Int32Array(B * L);
+  rows.forEach((r, b) => {
+    const pad = L - r.req.ids.length;
+    inputIds.set(r.req.ids, b * L + pad);
+    mask.fill(1, b * L + pad, (b + 1) * L);
+  });
+  const checkCancel = () => {
+    if (opts.signal?.aborted) throw new CancelledError('Generation cancelled');
+  };
+  checkCancel();
+  let out = await runner.run({
+    batch: B,
+    seq: L,
+    inputIds,
+    attentionMask: mask,
+    lora,
+    logits: 'last',
+  });
+  try {
+    const V = runner.config.vocabSize;
+    for (let step = 0; ; step++) {
+      const next = new Int32Array(B).fill(padId);
+      rows.forEach((r, b) => {
+        if (!r.finish) next[b] = r.step(out.logits.subarray(b * V, (b + 1) * V));
+      });
+      opts.onProgress?.({
+        job: 'generate',
+        phase: 'decode',
+        done: step + 1,
+        total: maxSteps,
+        unit: 'tokens',
+      });
+      if (rows.every((r) => r.finish)) return;
+      checkCancel();
+      // Every row gets one more attended slot; finished rows keep decoding padding that
+      // nobody reads (dropping them would mean re-slicing the cache each step).
+      const S = mask.length / B;
+      const grown = new Int32Array(B * (S + 1));
+      for (let b = 0; b < B; b++) {
+        grown.set(mask.subarray(b * S, (b + 1) * S), b * (S + 1));
+        grown[b * (S + 1) + S] = 1;
+      }
+      mask = grown;
+      const previous = out.present;
+      out = await runner.run({
+        batch: B,
+        seq: 1,
+        inputIds: next,
+        attentionMask: mask,
+        past: previous,
+        lora,
+        logits: 'last',
+      });
+      disposeCache(previous);
+    }
+  } finally {
+    disposeCache(out.present);
+  }
+}

@@ -1,0 +1,213 @@
+// One loaded checkpoint on one device: the forward graph built twice (full logits for
+// scoring/prefill-with-logits, last-position logits for generation), both sessions fed the
+// same resident weight tensors, LoRA inputs chosen per run, RoPE tables grown on demand.
+// Generation and scoring (generator.ts, scorer.ts) only talk to `run`.
+import type * as Ort from 'onnxruntime-web';
+import { ModelLoadError } from '../../protocol/errors';
+import type { LoraInputs } from './adapters';
+import { ropeTables, type DecoderConfig } from './config';
+import { weightTensors, type DeviceChoice, type OrtModule } from './device';
+import { embedWeights } from './embed-weights';
+import {
+  buildLlamaGraph,
+  checkpointTensorShape,
+  LORA_MODULES,
+  LORA_SCALE_INPUT,
+  pastKeyName,
+  pastValueName,
+  presentKeyName,
+  presentValueName,
+  ROPE_COS_INPUT,
+  ROPE_SIN_INPUT,
+  type LlamaGraph,
+} from './llama-graph';
+import { positionIdsFromMask, resolveTiedEmbeddings, type KvCache } from './llama-session';
+import type { F32Tensor } from './safetensors';
+
+export interface RunInputs {
+  batch: number;
+  seq: number;
+  /** [B, T] row-major. */
+  inputIds: Int32Array;
+  /** [B, P + T]: 1 = real token, 0 = padding (left padding or gaps after a shared prefix). */
+  attentionMask: Int32Array;
+  /** [B, T]; default: cumsum(mask) - 1, as HF generate() computes them. */
+  positionIds?: Int32Array;
+  past?: KvCache;
+  lora: LoraInputs;
+  /** 'last' runs the last-logits graph ([B, 1, V]); 'all' returns [B, T, V]. */
+  logits: 'last' | 'all';
+}
+
+export interface RunOutputs {
+  logits: Float32Array;
+  logitsDims: number[];
+  present: KvCache;
+}
+
+interface Variant {
+  graph: LlamaGraph;
+  session: Ort.InferenceSession;
+  /** Weights are initializers inside the session (wasm last-logits graph): not fed. */
+  embedded: boolean;
+}
+
+export class ModelRunner {
+  private ropeFeeds: Record<string, Ort.Tensor> = {};
+  private ropeLength = 0;
+  private loraFeeds = new WeakMap<LoraInputs, Record<string, Ort.Tensor>>();
+  private emptyPast = new Map<number, KvCache>();
+
+  private constructor(
+    readonly ort: OrtModule,
+    readonly config: DecoderConfig,
+    readonly device: DeviceChoice,
+    private readonly weightFeeds: Record<string, Ort.Tensor>,
+    private readonly full: Variant,
+    private readonly last: Variant,
+  ) {}
+
+  static async create(
+    ort: OrtModule,
+    config: DecoderConfig,
+    weights: Map<string, F32Tensor>,
+    device: DeviceChoice,
+  ): Promise<ModelRunner> {
+    const resolved = resolveTiedEmbeddings(config, weights.keys());
+    const options = { loraModules: LORA_MODULES };
+    const fullGraph = buildLlamaGraph(resolved, options);
+    const lastGraph = buildLlamaGraph(resolved, { ...options, lastLogitsOnly: true });
+    for (const name of fullGraph.weightNames) {
+      const t = weights.get(name);
+      if (!t) throw new ModelLoadError(`Checkpoint is missing tensor "${name}"`, { tensor: name });
+      const expected = checkpointTensorShape(resolved, name);
+      if (expected.join('x') !== t.shape.join('x')) {
+        throw new ModelLoadError(
+          `Tensor "${name}" has shape [${t.shape}], config.json implies [${expected}]`,
+          { tensor: name },
+        );
+      }
+    }
+    const sessionOptions: Ort.InferenceSession.SessionOptions =
+      device.kind === 'webgpu'
+        ? {
+            executionProviders: [{ name: 'webgpu', device: device.gpu }, 'wasm'],
+            // The KV cache stays on the GPU between decode steps; logits come back to the CPU
+            // for sampling (onnxruntime-web.md §3.3).
+            preferredOutputLocation: Object.fromEntries([
+              ['logits', 'cpu'],
+              ...Array.from({ length: resolved.numLayers }, (_, i) => [
+                [presentKeyName(i), 'gpu-buffer'],
+                [presentValueName(i), 'gpu-buffer'],
+              ]).flat(),
+            ]),
+          }
+        : { executionProviders: ['wasm'] };
+    const create = async (graph: LlamaGraph, embedded: boolean): Promise<Variant> => {
+      const model = embedded ? embedWeights(graph.model, graph.weightNames, weights) : graph.model;
+      // ORT warns once per weight that an initializer which is also an input cannot be
+      // constant-folded; that is intended here (one graph for fed and embedded weights).
+      const options = embedded
+        ? { ...sessionOptions, logSeverityLevel: 3 as const }
+        : sessionOptions;
+      return { graph, embedded, session: await ort.InferenceSession.create(model, options) };
+    };
+    // wasm: generation and single-token scoring run the last-logits graph, so its weights
+    // live in ORT's heap (embed-weights.ts); the full-logits graph (multi-token scoring)
+    // is fed the weights and pays a heap copy per run, instead of a second resident copy.
+    const full = await create(fullGraph, false);
+    const last = await create(lastGraph, device.kind === 'wasm');
+    const feeds = weightTensors(ort, fullGraph.weightNames, weights, device);
+    return new ModelRunner(ort, resolved, device, feeds, full, last);
+  }
+
+  /** An empty cache (P = 0) for the first call of a batch. */
+  emptyCache(batch: number): KvCache {
+    let cache = this.emptyPast.get(batch);
+    if (!cache) {
+      const { numLayers, numKvHeads, headDim } = this.config;
+      const empty = (): Ort.Tensor =>
+        new this.ort.Tensor('float32', new Float32Array(0), [batch, numKvHeads, 0, headDim]);
+      cache = {
+        pastLength: 0,
+        keys: Array.from({ length: numLayers }, empty),
+        values: Array.from({ length: numLayers }, empty),
+      };
+      this.emptyPast.set(batch, cache);
+    }
+    return cache;
+  }
+
+  async run(inputs: RunInputs): Promise<RunOutputs> {
+    const { batch, seq } = inputs;
+    const T = this.ort.Tensor;
+    const positionIds = inputs.positionIds ?? positionIdsFromMask(inputs.attentionMask, batch, seq);
+    let maxPosition = 0;
+    for (const p of positionIds) maxPosition = Math.max(maxPosition, p);
+    this.ensureRope(maxPosition);
+    const variant = inputs.logits === 'last' ? this.last : this.full;
+    const feeds: Record<string, Ort.Tensor> = {
+      ...(variant.embedded ? {} : this.weightFeeds),
+      ...this.loraTensors(inputs.lora),
+      ...this.ropeFeeds,
+      input_ids: new T('int32', inputs.inputIds, [batch, seq]),
+      attention_mask: new T('int32', inputs.attentionMask, [
+        batch,
+        inputs.attentionMask.length / batch,
+      ]),
+      position_ids: new T('int32', positionIds, [batch, seq]),
+    };
+    const past = inputs.past ?? this.emptyCache(batch);
+    for (let i = 0; i < this.config.numLayers; i++) {
+      feeds[pastKeyName(i)] = past.keys[i];
+      feeds[pastValueName(i)] = past.values[i];
+    }
+    const out = await variant.session.run(feeds);
+    const keys: Ort.Tensor[] = [];
+    const values: Ort.Tensor[] = [];
+    for (let i = 0; i < this.config.numLayers; i++) {
+      keys.push(out[presentKeyName(i)]);
+      values.push(out[presentValueName(i)]);
+    }
+    return {
+      logits: out.logits.data as Float32Array,
+      logitsDims: [...out.logits.dims],
+      present: { pastLength: keys[0].dims[2], keys, values },
+    };
+  }
+
+  async release(): Promise<void> {
+    await this.full.session.release();
+    await this.last.session.release();
+    for (const t of Object.values(this.weightFeeds)) {
+      if (t.location === 'gpu-buffer') t.dispose();
+    }
+  }
+
+  /** LoRA tensors are wrapped once per adapter (WeakMap), not per run. */
+  private loraTensors(lora: LoraInputs): Record<string, Ort.Tensor> {
+    let feeds = this.loraFeeds.get(lora);
+    if (!feeds) {
+      const T = this.ort.Tensor;
+      feeds = { [LORA_SCALE_INPUT]: new T('float32', Float32Array.of(lora.scale), [1]) };
+      for (const [name, t] of Object.entries(lora.tensors)) {
+        feeds[name] = new T('float32', t.data, t.shape);
+      }
+      this.loraFeeds.set(lora, feeds);
+    }
+    return feeds;
+  }
+
+  /** RoPE tables cover positions up to `maxPosition` (grown in 1024-row steps). */
+  private ensureRope(maxPosition: number): void {
+    if (maxPosition < this.ropeLength) return;
+    const length = Math.ceil((maxPosition + 1) / 1024) * 1024;
+    const tables = ropeTables(this.config, length);
+    const dims = [length, this.config.headDim / 2];
+    this.ropeFeeds = {
+      [ROPE_COS_INPUT]: new this.ort.Tensor('float32', tables.cos, dims),
+      [ROPE_SIN_INPUT]: new this.ort.Tensor('float32', tables.sin, dims),
+    };
+    this.ropeLength = length;
+  }
+}

