@@ -9,6 +9,13 @@ export function spawnCapabilityWorker(): WorkerLike {
   });
 }
 
+export function spawnTrainWorker(): WorkerLike {
+  return new Worker(new URL('../../../workers/train.worker.ts', import.meta.url), {
+    type: 'module',
+    name: 'train',
+  });
+}
+
 export function spawnSelfTestWorker(): WorkerLike {
   return new Worker(new URL('../../../workers/self-test.worker.ts', import.meta.url), {
     type: 'module',

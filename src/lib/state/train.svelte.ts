@@ -1,0 +1,294 @@
+// State of the Train step (method.md §1: M_yx, M0, M1/M2; §6 hyper-parameters): the form, the
+// running job (a tracked job with cancel), live loss curves, and the workspace's checkpoints
+// with resume and PEFT download. Everything runs in the training worker.
+import { RpcClient, type WorkerLike } from '../protocol';
+import type { CheckpointInfo } from '../store/artifacts-repo';
+import type { MetricPoint } from '../train/checkpoint';
+import type { TrainMode } from '../train/data';
+import type { LoraModule } from '../engines/onnx/llama-graph';
+import type {
+  BaseModelChoice,
+  StartTrainingRequest,
+  TrainDevice,
+  TrainEvent,
+  TrainingDataSummary,
+  TrainRpc,
+} from '../train/train-protocol';
+import { DEFAULT_TRAIN_OPTIONS, type TrainOptions } from '../train/trainer';
+import type { JobsState } from './jobs.svelte';
+import { describeError } from './ports';
+
+export type { CheckpointInfo, MetricPoint };
+
+export const ALL_MODULES: readonly LoraModule[] = [
+  'q_proj',
+  'k_proj',
+  'v_proj',
+  'o_proj',
+  'gate_proj',
+  'up_proj',
+  'down_proj',
+];
+
+export interface TrainForm {
+  modelSource: 'hf' | 'local';
+  modelId: string;
+  mode: TrainMode;
+  runId: string;
+  k: number;
+  rank: number;
+  alpha: number;
+  dropout: number;
+  targets: LoraModule[];
+  lr: number;
+  warmupSteps: number;
+  steps: number;
+  batch: number;
+  accumulation: number;
+  evalEvery: number;
+  checkpointEvery: number;
+  maxLength: number;
+  seed: number;
+  device: TrainDevice;
+}
+
+export function defaultTrainForm(): TrainForm {
+  const d = DEFAULT_TRAIN_OPTIONS;
+  return {
+    modelSource: 'hf',
+    modelId: 'HuggingFaceTB/SmolLM2-135M-Instruct',
+    mode: 'seed',
+    runId: '',
+    k: 5,
+    rank: d.lora.rank,
+    alpha: d.lora.alpha,
+    // 0, not the paper's 0.1 (DEFAULT_TRAIN_OPTIONS): LoRA dropout masks are generated in JS
+    // (exact resume) and fed as [B·T, in] f32 inputs per adapted module — for a 135M model at
+    // 4×256 tokens that is ~600 MB per micro-batch. Opt in on small models.
+    dropout: 0,
+    targets: [...ALL_MODULES],
+    lr: d.schedule.peakLr,
+    warmupSteps: d.schedule.warmupSteps,
+    steps: d.maxSteps,
+    batch: d.batch,
+    accumulation: d.accumulation,
+    evalEvery: d.evalEvery,
+    checkpointEvery: d.checkpointEvery,
+    maxLength: 256,
+    seed: d.seed,
+    device: 'webgpu',
+  };
+}
+
+const MODE_NAMES: Record<TrainMode, string> = {
+  backward: 'M_yx (backward)',
+  seed: 'M0 (seed)',
+  'seed+curated': 'M1/M2 (seed + curated)',
+};
+
+export function optionsFromForm(f: TrainForm): TrainOptions {
+  const d = DEFAULT_TRAIN_OPTIONS;
+  return {
+    ...d,
+    seed: f.seed,
+    lora: { rank: f.rank, alpha: f.alpha, dropout: f.dropout, targetModules: [...f.targets] },
+    batch: f.batch,
+    accumulation: f.accumulation,
+    maxSteps: f.steps,
+    // cosine to 10 % of the peak (schedule.ts explains the LoRA default)
+    schedule: { ...d.schedule, peakLr: f.lr, minLr: f.lr / 10, warmupSteps: f.warmupSteps },
+    evalEvery: f.evalEvery,
+    checkpointEvery: f.checkpointEvery,
+  };
+}
+
+export class TrainState {
+  form = $state<TrainForm>(defaultTrainForm());
+  /** A picked local model folder (File objects are not proxied). */
+  localFiles = $state.raw<File[]>([]);
+  running = $state(false);
+  error = $state<string | null>(null);
+  summary = $state<TrainingDataSummary | null>(null);
+  totalSteps = $state(0);
+  /** Where the running/last run's graphs run. */
+  device = $state<TrainDevice | null>(null);
+  step = $state(0);
+  curve = $state.raw<MetricPoint[]>([]);
+  checkpoints = $state<CheckpointInfo[]>([]);
+  runs = $state<{ id: string; name: string }[]>([]);
+  private client: RpcClient<TrainRpc>;
+  private cancelCurrent: (() => void) | null = null;
+
+  constructor(
+    private readonly jobs: JobsState,
+    spawn: () => WorkerLike,
+    private readonly workspaceId: () => string | null,
+    private readonly onChanged?: () => void,
+  ) {
+    this.client = new RpcClient<TrainRpc>(spawn, { cancelGraceMs: 5000 });
+  }
+
+  get lastTrain(): MetricPoint | undefined {
+    return lastOf(this.curve, 'train');
+  }
+
+  get lastEval(): MetricPoint | undefined {
+    return lastOf(this.curve, 'eval');
+  }
+
+  modelChoice(): BaseModelChoice | string {
+    const f = this.form;
+    if (f.modelSource === 'local') {
+      if (!this.localFiles.length)
+        return 'Pick a local model folder (config.json, tokenizer files, *.safetensors).';
+      const id = f.modelId.trim() || 'local-model';
+      return { source: 'local', id, files: this.localFiles };
+    }
+    const id = f.modelId.trim();
+    return /^[\w.-]+\/[\w.-]+$/.test(id)
+      ? { source: 'hf', id }
+      : 'Enter a Hugging Face model id like "owner/name".';
+  }
+
+  async refresh(): Promise<void> {
+    const ws = this.workspaceId();
+    if (!ws) return;
+    try {
+      const [checkpoints, runs] = await Promise.all([
+        this.client.call('listCheckpoints', { workspaceId: ws }),
+        this.client.call('listRuns', { workspaceId: ws }),
+      ]);
+      // While a run streams checkpoint events, a slower listing must not drop them.
+      const streamed = this.running
+        ? this.checkpoints.filter((c) => !checkpoints.some((x) => x.id === c.id))
+        : [];
+      this.checkpoints = [...streamed, ...checkpoints.reverse()];
+      this.runs = runs;
+    } catch (err) {
+      this.error = describeError(err);
+    }
+  }
+
+  start(): Promise<void> {
+    const ws = this.workspaceId();
+    const model = this.modelChoice();
+    if (!ws) return this.fail('Create or pick a workspace first.');
+    if (typeof model === 'string') return this.fail(model);
+    const f = $state.snapshot(this.form) as TrainForm;
+    if (f.mode === 'seed+curated' && !f.runId)
+      return this.fail('Pick the run whose curated pairs to add.');
+    if (!f.targets.length) return this.fail('Pick at least one LoRA target module.');
+    const req: StartTrainingRequest = {
+      workspaceId: ws,
+      name: MODE_NAMES[f.mode],
+      model,
+      mode: f.mode,
+      ...(f.mode === 'seed+curated' ? { runId: f.runId, k: f.k } : {}),
+      maxLength: f.maxLength,
+      evalFraction: 0.05,
+      device: f.device,
+      options: optionsFromForm(f),
+    };
+    return this.runJob(`Train ${req.name}`, true, (signal, onProgress) =>
+      this.client.call('start', req, { signal, onProgress, onEvent: (e) => this.onEvent(e) }),
+    );
+  }
+
+  resume(checkpointId: string, maxSteps?: number): Promise<void> {
+    const model = this.modelChoice();
+    if (typeof model === 'string') return this.fail(model);
+    const device = this.form.device;
+    return this.runJob('Resume training', true, (signal, onProgress) =>
+      this.client.call(
+        'resume',
+        { checkpointId, model, device, ...(maxSteps ? { maxSteps } : {}) },
+        { signal, onProgress, onEvent: (e) => this.onEvent(e) },
+      ),
+    );
+  }
+
+  cancel(): void {
+    this.cancelCurrent?.();
+  }
+
+  async deleteCheckpoint(id: string): Promise<void> {
+    try {
+      await this.client.call('deleteCheckpoint', { checkpointId: id });
+      await this.refresh();
+      this.onChanged?.();
+    } catch (err) {
+      this.error = describeError(err);
+    }
+  }
+
+  /** The adapter as a PEFT zip (adapter_config.json + adapter_model.safetensors). */
+  async downloadAdapter(id: string): Promise<{ fileName: string; blob: Blob } | null> {
+    try {
+      const { fileName, zip } = await this.client.call('exportAdapter', { checkpointId: id });
+      return {
+        fileName,
+        blob: new Blob([zip as Uint8Array<ArrayBuffer>], { type: 'application/zip' }),
+      };
+    } catch (err) {
+      this.error = describeError(err);
+      return null;
+    }
+  }
+
+  dispose(): void {
+    this.cancel();
+  }
+
+  private onEvent(e: TrainEvent): void {
+    if (e.kind === 'data') {
+      this.summary = e.summary;
+      this.totalSteps = e.totalSteps;
+      this.device = e.device;
+      this.step = e.startStep;
+      this.curve = e.history;
+    } else if (e.kind === 'metric') {
+      this.curve = [...this.curve, e.point];
+      if (e.point.kind === 'train') this.step = e.point.step;
+    } else {
+      this.checkpoints = [e.info, ...this.checkpoints.filter((c) => c.id !== e.info.id)];
+      this.onChanged?.();
+    }
+  }
+
+  private async runJob(
+    label: string,
+    clearCurve: boolean,
+    work: (
+      signal: AbortSignal,
+      onProgress: (p: import('../protocol').Progress) => void,
+    ) => Promise<{ history: MetricPoint[] }>,
+  ): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    this.error = null;
+    if (clearCurve) this.curve = [];
+    const { job, result } = this.jobs.start(label, ({ signal, onProgress }) =>
+      work(signal, onProgress),
+    );
+    this.cancelCurrent = () => job.cancel();
+    try {
+      const res = await result;
+      this.curve = res.history;
+    } catch (err) {
+      if (!job.signal.aborted) this.error = describeError(err);
+    } finally {
+      this.running = false;
+      this.cancelCurrent = null;
+      await this.refresh();
+    }
+  }
+
+  private async fail(message: string): Promise<void> {
+    this.error = message;
+  }
+}
+
+function lastOf(points: MetricPoint[], kind: MetricPoint['kind']): MetricPoint | undefined {
+  for (let i = points.length - 1; i >= 0; i--) if (points[i].kind === kind) return points[i];
+  return undefined;
+}

@@ -1,0 +1,83 @@
+// The training worker's API (style.md §3.1: one map, payload tied to method). Cancellation is
+// the caller's AbortSignal (RpcClient sends `cancel`; the trainer stops at the next
+// micro-batch with CancelledError and the last checkpoint stays in the store).
+import type { CheckpointInfo } from '../store/artifacts-repo';
+import type { MetricPoint } from './checkpoint';
+import type { TokenizeStats, TrainMode } from './data';
+import type { TrainOptions } from './trainer';
+
+/** A Hugging Face repo id, or a local folder the user picked (File objects clone to workers). */
+export type BaseModelChoice =
+  { source: 'hf'; id: string; revision?: string } | { source: 'local'; id: string; files: File[] };
+
+export type TrainDevice = 'webgpu' | 'wasm';
+
+export interface StartTrainingRequest {
+  workspaceId: string;
+  /** Shown in checkpoint names ("M0", "M_yx", ...). */
+  name: string;
+  model: BaseModelChoice;
+  mode: TrainMode;
+  /** 'seed+curated': the augmentation run whose candidates are selected, and the threshold k. */
+  runId?: string;
+  k?: number;
+  /** Longest example in tokens (longer ones are truncated and counted). */
+  maxLength: number;
+  /** Held-out share for the eval loss (method: deterministic by seed). */
+  evalFraction: number;
+  device: TrainDevice;
+  options: TrainOptions;
+}
+
+export interface ResumeTrainingRequest {
+  checkpointId: string;
+  /** The same base model (checked against the checkpoint's config). */
+  model: BaseModelChoice;
+  device: TrainDevice;
+  /** Optionally train further than the original maxSteps. */
+  maxSteps?: number;
+}
+
+export interface TrainingDataSummary extends TokenizeStats {
+  trainExamples: number;
+  evalExamples: number;
+  buckets: number[];
+  microBatchesPerEpoch: number;
+}
+
+export type TrainEvent =
+  | {
+      kind: 'data';
+      summary: TrainingDataSummary;
+      totalSteps: number;
+      startStep: number;
+      /** Where the graphs run ('webgpu' falls back to 'wasm' without a GPU adapter). */
+      device: TrainDevice;
+      /** The curve so far (a resumed run's history up to its checkpoint). */
+      history: MetricPoint[];
+    }
+  | { kind: 'metric'; point: MetricPoint }
+  | { kind: 'checkpoint'; info: CheckpointInfo };
+
+export interface TrainResponse {
+  trainingId: string;
+  step: number;
+  stoppedBy: 'max-steps' | 'max-epochs';
+  history: MetricPoint[];
+}
+
+export interface AdapterDownload {
+  fileName: string;
+  /** A zip with adapter_config.json + adapter_model.safetensors (PEFT layout). */
+  zip: Uint8Array;
+}
+
+export type TrainRpc = {
+  start: { req: StartTrainingRequest; res: TrainResponse; event: TrainEvent };
+  resume: { req: ResumeTrainingRequest; res: TrainResponse; event: TrainEvent };
+  /** Runs of the workspace (augmentation runs whose curated candidates M1/M2 train on). */
+  listRuns: { req: { workspaceId: string }; res: { id: string; name: string }[] };
+  listCheckpoints: { req: { workspaceId: string }; res: CheckpointInfo[] };
+  deleteCheckpoint: { req: { checkpointId: string }; res: void };
+  exportAdapter: { req: { checkpointId: string }; res: AdapterDownload };
+};

@@ -1,0 +1,109 @@
+// The training worker's handlers end to end in Node: seeds in the store → tiny Llama (real
+// Llama-2 tokenizer) → two steps with a checkpoint → list → resume refuses changed data →
+// PEFT zip export that the PEFT importer reads back.
+import { unzipSync } from 'fflate';
+import * as ort from 'onnxruntime-web/webgpu';
+import { describe, expect, it } from 'vitest';
+import { createTrainBackend } from '../../../src/lib/engines/onnx/train-backend';
+import type { CallContext } from '../../../src/lib/protocol/server';
+import {
+  ADAPTER_CONFIG_FILE,
+  ADAPTER_WEIGHTS_FILE,
+  importPeftAdapter,
+} from '../../../src/lib/train/peft';
+import type { StartTrainingRequest, TrainEvent } from '../../../src/lib/train/train-protocol';
+import { trainHandlers } from '../../../src/lib/train/train-service';
+import { DEFAULT_TRAIN_OPTIONS } from '../../../src/lib/train/trainer';
+import { tinyModel } from '../engines/ort-fixtures';
+import { freshStore } from '../store/helpers';
+
+function context(events: TrainEvent[]): CallContext<TrainEvent> {
+  const controller = new AbortController();
+  return {
+    signal: controller.signal,
+    throwIfCancelled: () => undefined,
+    progress: () => undefined,
+    emit: (e) => void events.push(e),
+  };
+}
+
+describe('trainHandlers', () => {
+  it('start → checkpoints → list → export PEFT zip; resume refuses changed data', async () => {
+    const { store } = await freshStore();
+    const ws = await store.workspaces.create('w');
+    await store.seeds.addMany(
+      ws.id,
+      ['red', 'green', 'blue', 'pink', 'gold'].map((c) => ({
+        instruction: `Name ${c}.`,
+        output: c,
+        source: 't',
+      })),
+    );
+    ort.env.wasm.numThreads = 1;
+    const model = tinyModel('llama');
+    const handlers = trainHandlers({
+      store: async () => store,
+      createBackend: (device, weights) => createTrainBackend(ort, device, weights),
+      loadModelFiles: async () => model.files,
+    });
+    const req: StartTrainingRequest = {
+      workspaceId: ws.id,
+      name: 'M0',
+      model: { source: 'hf', id: 'tiny/llama' },
+      mode: 'seed',
+      maxLength: 64,
+      evalFraction: 0.2,
+      device: 'wasm',
+      options: {
+        ...DEFAULT_TRAIN_OPTIONS,
+        lora: { rank: 2, alpha: 4, dropout: 0, targetModules: ['q_proj', 'v_proj'] },
+        batch: 2,
+        accumulation: 1,
+        maxSteps: 2,
+        evalEvery: 1,
+        checkpointEvery: 1,
+      },
+    };
+    const events: TrainEvent[] = [];
+    const res = await handlers.start(req, context(events));
+    expect('step' in res && res.step).toBe(2);
+    const data = events.find((e) => e.kind === 'data');
+    expect(data?.kind === 'data' && data.device).toBe('wasm');
+    expect(data?.kind === 'data' && data.summary).toMatchObject({
+      pairs: 5,
+      trainExamples: 4,
+      evalExamples: 1,
+      buckets: [64],
+    });
+    expect(events.filter((e) => e.kind === 'metric').length).toBe(2 + 3); // 2 train + eval at 0, 1, 2
+    const listed = await handlers.listCheckpoints({ workspaceId: ws.id }, context([]));
+    expect('map' in listed && listed.map((c) => c.step)).toEqual([1, 2]);
+    const last = (listed as { id: string }[])[1];
+
+    const exported = await handlers.exportAdapter({ checkpointId: last.id }, context([]));
+    const zip = 'zip' in exported ? exported.zip : new Uint8Array();
+    const files = unzipSync(zip);
+    expect(Object.keys(files).sort()).toEqual([ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE].sort());
+    const adapterConfig = JSON.parse(new TextDecoder().decode(files[ADAPTER_CONFIG_FILE]));
+    expect(adapterConfig).toMatchObject({
+      r: 2,
+      lora_alpha: 4,
+      base_model_name_or_path: 'tiny/llama',
+    });
+    const imported = importPeftAdapter(
+      model.ckpt.config,
+      adapterConfig,
+      files[ADAPTER_WEIGHTS_FILE],
+    );
+    expect(imported).toBeTruthy();
+
+    await store.seeds.addMany(ws.id, [{ instruction: 'New?', output: 'yes', source: 't' }]);
+    await expect(
+      handlers.resume(
+        { checkpointId: last.id, model: req.model, device: 'wasm', maxSteps: 3 },
+        context([]),
+      ),
+    ).rejects.toThrow(/training data changed/);
+    store.close();
+  }, 120_000);
+});
