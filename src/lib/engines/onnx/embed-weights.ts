@@ -8,7 +8,7 @@
 // The initializers are appended to the encoded ModelProto as a second `graph` field: protobuf
 // merges repeated occurrences of an embedded message, so ORT sees one graph with the extra
 // initializers, and the graph builder stays untouched.
-import type { F32Tensor } from './safetensors';
+import { weightTypeOf, type WeightTensor } from './half';
 
 class ByteSink {
   private chunks: Uint8Array[] = [];
@@ -52,15 +52,15 @@ class ByteSink {
   }
 }
 
-/** TensorProto {dims 1, data_type 2 = FLOAT, name 8, raw_data 9} as chunks. */
-function encodeTensor(name: string, t: F32Tensor): ByteSink {
+/** TensorProto {dims 1, data_type 2 = FLOAT (1) or FLOAT16 (10), name 8, raw_data 9} as chunks. */
+function encodeTensor(name: string, t: WeightTensor): ByteSink {
   const s = new ByteSink();
   for (const d of t.shape) {
     s.varint(1 << 3);
     s.varint(d);
   }
   s.varint(2 << 3);
-  s.varint(1);
+  s.varint(weightTypeOf(t) === 'float16' ? 10 : 1);
   const nameBytes = new TextEncoder().encode(name);
   s.lengthDelimited(8, nameBytes.length);
   s.push(nameBytes);
@@ -74,7 +74,7 @@ function encodeTensor(name: string, t: F32Tensor): ByteSink {
 export function embedWeights(
   model: Uint8Array,
   names: string[],
-  weights: Map<string, F32Tensor>,
+  weights: Map<string, WeightTensor>,
 ): Uint8Array {
   const graph = new ByteSink();
   for (const name of names) {

@@ -35,6 +35,13 @@ export interface LlamaGraphOptions {
   maskType?: 'int32' | 'float32';
   /** LoRA target modules; each gets inputs lora.{i}.{module}.A [in, r] and .B [r, out]. */
   loraModules?: readonly LoraModule[];
+  /**
+   * Element type of the checkpoint weight inputs. 'float16' (adapters with shader-f16:
+   * onnxruntime-web.md §3.2) halves weight memory and upload; each weight is Cast to f32 where
+   * it is used, so activations, norms, softmax, the KV cache and logits stay f32. LoRA A/B
+   * stay f32 either way. Default 'float32' (no Cast nodes at all).
+   */
+  weightType?: 'float32' | 'float16';
 }
 
 export interface LlamaGraph {
@@ -133,8 +140,11 @@ export function buildLlamaGraph(
   const cosTable = g.input(ROPE_COS_INPUT, 'float32', ['rope_positions', c.headDim / 2]);
   const sinTable = g.input(ROPE_SIN_INPUT, 'float32', ['rope_positions', c.headDim / 2]);
   const weightNames = checkpointTensorNames(c);
-  const w = (name: string): Value => name;
-  for (const name of weightNames) g.input(name, 'float32', checkpointTensorShape(c, name));
+  const weightType = options.weightType ?? 'float32';
+  for (const name of weightNames) g.input(name, weightType, checkpointTensorShape(c, name));
+  // Every weight is used once (the tied embedding twice: Gather below, LM head), so a Cast per
+  // use is a Cast per weight; ORT's allocator reuses the transient f32 copies across layers.
+  const w = (name: string): Value => (weightType === 'float32' ? name : g.cast(name, 'float32'));
 
   const loraNames: string[] = [];
   const loraScale = loraModules.length ? g.input(LORA_SCALE_INPUT, 'float32', [1]) : undefined;
@@ -168,7 +178,10 @@ export function buildLlamaGraph(
     kvShape,
   };
 
-  let hidden = g.reshape(g.gather(w('model.embed_tokens.weight'), inputIds, 0), [-1, c.hiddenSize]);
+  // The embedding rows are gathered first and only those rows widened (never the whole table).
+  const embedded = g.gather('model.embed_tokens.weight', inputIds, 0);
+  const embeddedF32 = weightType === 'float32' ? embedded : g.cast(embedded, 'float32');
+  let hidden = g.reshape(embeddedF32, [-1, c.hiddenSize]);
   for (let i = 0; i < c.numLayers; i++) {
     const p = `model.layers.${i}`;
     const proj = (kind: 'self_attn' | 'mlp', m: LoraModule, biased: boolean): LinearWeights => ({

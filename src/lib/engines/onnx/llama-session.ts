@@ -18,6 +18,8 @@ import {
   type LlamaGraph,
   type LlamaGraphOptions,
 } from './llama-graph';
+import { tensorOf } from './device';
+import { weightTypeOf, type WeightTensor } from './half';
 import type { F32Tensor } from './safetensors';
 
 export type OrtModule = typeof Ort;
@@ -121,7 +123,8 @@ export class LlamaForward {
   static async create(
     ort: OrtModule,
     config: DecoderConfig,
-    weights: Map<string, F32Tensor>,
+    /** f32 tensors, or f16 ones (Uint16Array) with `weightType: 'float16'`. */
+    weights: Map<string, WeightTensor>,
     options: LlamaGraphOptions & {
       executionProviders?: string[];
       /** Extra session options (log level, graph optimisation, output location). */
@@ -143,7 +146,13 @@ export class LlamaForward {
           { tensor: name },
         );
       }
-      feeds[name] = new ort.Tensor('float32', t.data, t.shape);
+      if (weightTypeOf(t) !== (options.weightType ?? 'float32')) {
+        throw new ModelLoadError(
+          `Tensor "${name}" is ${weightTypeOf(t)}, the graph takes ${options.weightType ?? 'float32'} weights`,
+          { tensor: name },
+        );
+      }
+      feeds[name] = tensorOf(ort, t);
     }
     const session = await ort.InferenceSession.create(graph.model, {
       ...options.sessionOptions,

@@ -22,12 +22,13 @@ import { LocalSource, type ModelFiles, type ModelSource } from '../hf/model-file
 import { HfTokenizer } from '../hf/tokenizer';
 import { adapterToLoraInputs, zeroLoraInputs, type LoraInputs } from './adapters';
 import { parseDecoderConfig, type DecoderConfig } from './config';
-import { checkFits, chooseDevice, loadOrt, type OrtModule } from './device';
+import { checkFits, chooseDevice, chooseWeightDtype, loadOrt, type OrtModule } from './device';
 import { generateBatch, type TokenResult } from './generator';
+import { toFloat16, type WeightTensor } from './half';
 import { checkpointTensorNames, checkpointTensorShape } from './llama-graph';
 import { resolveTiedEmbeddings } from './llama-session';
 import { ModelRunner } from './runner';
-import { parseSafetensors, toFloat32, type F32Tensor, type SafetensorsFile } from './safetensors';
+import { parseSafetensors, toFloat32, type SafetensorsFile } from './safetensors';
 import { scoreRows, type ScoreOptions, type ScoreRow } from './scorer';
 
 export interface OrtEngineOptions {
@@ -37,6 +38,12 @@ export interface OrtEngineOptions {
   hubSource?: (spec: ModelSpec) => ModelSource;
   /** Tuning for score() (rows per run, shared prefix on/off). */
   scoring?: Omit<ScoreOptions, 'signal' | 'onProgress'>;
+}
+
+/** Where and how precisely to run a model (ModelSpec's device and dtype). */
+export interface Placement {
+  device?: 'webgpu' | 'wasm';
+  dtype?: 'fp16' | 'fp32';
 }
 
 export interface GenerateBatchItem extends GenerateRequest {
@@ -69,35 +76,41 @@ export class OrtEngine implements Engine {
       onProgress: opts.onProgress,
       job: `load:${spec.id}`,
     });
-    return this.loadFiles(files, spec.device, opts);
+    return this.loadFiles(files, { device: spec.device, dtype: spec.dtype }, opts);
   }
 
-  /** Loads already-fetched files (the benchmarks build checkpoints in memory). */
+  /**
+   * Loads already-fetched files (the benchmarks build checkpoints in memory). `placement` is
+   * the preferred device, or device and dtype (see chooseWeightDtype).
+   */
   async loadFiles(
     files: ModelFiles,
-    preferred?: 'webgpu' | 'wasm',
+    placement?: 'webgpu' | 'wasm' | Placement,
     opts: EngineCallOptions = {},
   ): Promise<ModelInfo> {
+    const wanted = typeof placement === 'string' ? { device: placement } : (placement ?? {});
     await this.unload();
     const modelId = files.modelId;
     const parsed = parseDecoderConfig(files.config); // ModelLoadError for other architectures
     const tokenizer = HfTokenizer.fromModelFiles(files);
-    const device = await chooseDevice(preferred);
+    const device = await chooseDevice(wanted.device);
+    const dtype = chooseWeightDtype(device, wanted.dtype);
+    const bytesPerWeight = dtype === 'fp16' ? 2 : 4;
     const shards = await readShards(files, opts);
     const config = resolveTiedEmbeddings(parsed, shards.tensors.keys());
     const names = checkpointTensorNames(config);
     const bytes = names.map((n): [string, number] => [
       n,
-      4 * checkpointTensorShape(config, n).reduce((a, b) => a * b, 1),
+      bytesPerWeight * checkpointTensorShape(config, n).reduce((a, b) => a * b, 1),
     ]);
-    const totalBytes = checkFits(modelId, bytes, device);
+    const totalBytes = checkFits(modelId, bytes, device, dtype === 'fp16' ? 'f16' : 'f32');
     if (tokenizer.vocabSize > config.vocabSize) {
       throw new ModelLoadError(
         `${modelId}: the tokenizer has ${tokenizer.vocabSize} tokens, the model only ${config.vocabSize}`,
         { modelId, file: 'tokenizer.json' },
       );
     }
-    const weights = new Map<string, F32Tensor>();
+    const weights = new Map<string, WeightTensor>();
     for (const name of names) {
       const raw = shards.tensors.get(name);
       if (!raw)
@@ -105,7 +118,8 @@ export class OrtEngine implements Engine {
           modelId,
           tensor: name,
         });
-      weights.set(name, toFloat32(raw, name));
+      // bf16/f32/f16 files alike: rounded to f16 (nearest even) or widened to f32.
+      weights.set(name, dtype === 'fp16' ? toFloat16(raw, name) : toFloat32(raw, name));
     }
     const ort = await (this.options.ort ?? loadOrt)();
     const runner = await ModelRunner.create(ort, config, weights, device);
@@ -120,9 +134,9 @@ export class OrtEngine implements Engine {
       id: modelId,
       engine: 'onnx',
       device: device.kind,
-      dtype: 'fp32',
+      dtype,
       contextLength: config.maxPositionEmbeddings,
-      parameters: totalBytes / 4,
+      parameters: totalBytes / bytesPerWeight,
     };
     this.model = {
       info,

@@ -7,6 +7,7 @@ import { ModelLoadError } from '../../protocol/errors';
 import type { LoraInputs } from './adapters';
 import { ropeTables, type DecoderConfig } from './config';
 import { weightTensors, type DeviceChoice, type OrtModule } from './device';
+import { commonWeightType, type WeightTensor } from './half';
 import { embedWeights } from './embed-weights';
 import {
   buildLlamaGraph,
@@ -22,7 +23,6 @@ import {
   type LlamaGraph,
 } from './llama-graph';
 import { positionIdsFromMask, resolveTiedEmbeddings, type KvCache } from './llama-session';
-import type { F32Tensor } from './safetensors';
 
 export interface RunInputs {
   batch: number;
@@ -70,11 +70,12 @@ export class ModelRunner {
   static async create(
     ort: OrtModule,
     config: DecoderConfig,
-    weights: Map<string, F32Tensor>,
+    /** All f32, or all f16 (then the float16-weight graph is built). */
+    weights: Map<string, WeightTensor>,
     device: DeviceChoice,
   ): Promise<ModelRunner> {
     const resolved = resolveTiedEmbeddings(config, weights.keys());
-    const options = { loraModules: LORA_MODULES };
+    const options = { loraModules: LORA_MODULES, weightType: commonWeightType(weights) };
     const fullGraph = buildLlamaGraph(resolved, options);
     const lastGraph = buildLlamaGraph(resolved, { ...options, lastLogitsOnly: true });
     for (const name of fullGraph.weightNames) {

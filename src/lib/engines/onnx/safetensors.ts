@@ -102,8 +102,19 @@ export function halfToFloat(h: number): number {
 
 /** f32 → IEEE half, round to nearest even (for writing F16 checkpoints in tests/exports). */
 export function floatToHalf(value: number): number {
-  const f32 = new Float32Array([value]);
-  const x = new Uint32Array(f32.buffer)[0];
+  scratchF32[0] = value;
+  return f32BitsToHalf(scratchBits[0]);
+}
+// One scratch word for floatToHalf (no allocation per element when writing F16 files).
+const scratchF32 = new Float32Array(1);
+const scratchBits = new Uint32Array(scratchF32.buffer);
+
+/**
+ * f32 bit pattern → IEEE half bits, round to nearest even: overflow goes to ±inf, values
+ * below the half subnormal range to ±0, NaN stays a (quiet) NaN. The bulk converters in
+ * half.ts call this per element, so it works on bits and allocates nothing.
+ */
+export function f32BitsToHalf(x: number): number {
   const sign = (x >>> 16) & 0x8000;
   const exp = (x >>> 23) & 0xff;
   let mant = x & 0x7fffff;
