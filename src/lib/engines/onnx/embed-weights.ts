@@ -1,9 +1,11 @@
 // wasm EP only: weights baked into a graph as initializers. Graph inputs in CPU memory are
 // copied into the wasm heap on EVERY run (onnxruntime-web's wasm core mallocs and copies each
 // CPU input), which for a decode step of a 50M model means ~200 MB of memcpy for ~0.1 GFLOP
-// of math. An initializer that has the same name as a graph input is an overridable default
-// (ONNX IR ≥ 4), so the same graph then runs without weight feeds and ORT keeps the weights in
-// its heap between runs.
+// of math. The graph is built with `weightsEmbedded` (weights are not graph inputs), so the
+// initializers are true constants: ORT keeps them in its heap and may pre-pack them for
+// MatMul. (An initializer that is ALSO a graph input is only an overridable default, which
+// ORT does not optimise: one decode step of the 50M model took 128 ms that way against 51 ms
+// with pure initializers, measured on this machine.)
 //
 // The initializers are appended to the encoded ModelProto as a second `graph` field: protobuf
 // merges repeated occurrences of an embedded message, so ORT sees one graph with the extra

@@ -90,6 +90,17 @@ export class GraphBuilder {
     return name;
   }
 
+  /**
+   * Reserves `name` for a tensor that is added to the encoded model later as an initializer
+   * (embed-weights.ts), without declaring it as a graph input: ORT treats an initializer
+   * that is also an input as overridable and skips constant optimisations for it.
+   */
+  external(name: string): Value {
+    if (this.used.has(name)) throw new Error(`Graph value "${name}" is already defined`);
+    this.used.add(name);
+    return name;
+  }
+
   /** Declares `value` as a graph output called `name` (adds an Identity when renaming). */
   output(value: Value, name: string, dtype: DType, dims: readonly Dim[]): void {
     if (value !== name) {

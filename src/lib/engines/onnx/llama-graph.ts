@@ -42,6 +42,11 @@ export interface LlamaGraphOptions {
    * stay f32 either way. Default 'float32' (no Cast nodes at all).
    */
   weightType?: 'float32' | 'float16';
+  /**
+   * Weights are NOT graph inputs: the caller appends them as initializers to the encoded model
+   * (embed-weights.ts), so ORT can treat them as constants. Default false (weights are inputs).
+   */
+  weightsEmbedded?: boolean;
 }
 
 export interface LlamaGraph {
@@ -141,7 +146,10 @@ export function buildLlamaGraph(
   const sinTable = g.input(ROPE_SIN_INPUT, 'float32', ['rope_positions', c.headDim / 2]);
   const weightNames = checkpointTensorNames(c);
   const weightType = options.weightType ?? 'float32';
-  for (const name of weightNames) g.input(name, weightType, checkpointTensorShape(c, name));
+  for (const name of weightNames) {
+    if (options.weightsEmbedded) g.external(name);
+    else g.input(name, weightType, checkpointTensorShape(c, name));
+  }
   // Every weight is used once (the tied embedding twice: Gather below, LM head), so a Cast per
   // use is a Cast per weight; ORT's allocator reuses the transient f32 copies across layers.
   const w = (name: string): Value => (weightType === 'float32' ? name : g.cast(name, 'float32'));

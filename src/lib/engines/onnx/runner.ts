@@ -77,7 +77,13 @@ export class ModelRunner {
     const resolved = resolveTiedEmbeddings(config, weights.keys());
     const options = { loraModules: LORA_MODULES, weightType: commonWeightType(weights) };
     const fullGraph = buildLlamaGraph(resolved, options);
-    const lastGraph = buildLlamaGraph(resolved, { ...options, lastLogitsOnly: true });
+    // On wasm the decode graph carries its weights as initializers (not inputs), so ORT keeps
+    // them in its heap as constants instead of copying every weight into it on every run.
+    const lastGraph = buildLlamaGraph(resolved, {
+      ...options,
+      lastLogitsOnly: true,
+      weightsEmbedded: device.kind === 'wasm',
+    });
     for (const name of fullGraph.weightNames) {
       const t = weights.get(name);
       if (!t) throw new ModelLoadError(`Checkpoint is missing tensor "${name}"`, { tensor: name });
@@ -106,12 +112,7 @@ export class ModelRunner {
         : { executionProviders: ['wasm'] };
     const create = async (graph: LlamaGraph, embedded: boolean): Promise<Variant> => {
       const model = embedded ? embedWeights(graph.model, graph.weightNames, weights) : graph.model;
-      // ORT warns once per weight that an initializer which is also an input cannot be
-      // constant-folded; that is intended here (one graph for fed and embedded weights).
-      const options = embedded
-        ? { ...sessionOptions, logSeverityLevel: 3 as const }
-        : sessionOptions;
-      return { graph, embedded, session: await ort.InferenceSession.create(model, options) };
+      return { graph, embedded, session: await ort.InferenceSession.create(model, sessionOptions) };
     };
     // wasm: generation and single-token scoring run the last-logits graph, so its weights
     // live in ORT's heap (embed-weights.ts); the full-logits graph (multi-token scoring)
