@@ -13,19 +13,16 @@ import {
   type F32Tensor,
   type TensorToWrite,
 } from '../engines/onnx/safetensors';
+import type { AdapterSpec } from '../engines/engine';
+import { loraTensorsToAdapter, peftTensorName } from '../engines/onnx/adapters';
 import { InputError } from '../protocol/errors';
 import { loraScale, loraSites, validateLora, type LoraConfig } from './lora-config';
 
 export const ADAPTER_CONFIG_FILE = 'adapter_config.json';
 export const ADAPTER_WEIGHTS_FILE = 'adapter_model.safetensors';
 
-const ATTENTION: readonly LoraModule[] = ['q_proj', 'k_proj', 'v_proj', 'o_proj'];
-
-/** PEFT's name of a LoRA weight, e.g. base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight */
-export function peftTensorName(layer: number, module: LoraModule, which: 'A' | 'B'): string {
-  const block = ATTENTION.includes(module) ? 'self_attn' : 'mlp';
-  return `base_model.model.model.layers.${layer}.${block}.${module}.lora_${which}.weight`;
-}
+/** PEFT's name of a LoRA weight (one definition, shared with the runtime's adapters). */
+export { peftTensorName };
 
 const PEFT_NAME =
   /^base_model\.model\.model\.layers\.(\d+)\.(self_attn|mlp)\.(\w+)\.lora_([AB])(?:\.default)?\.weight$/;
@@ -190,4 +187,27 @@ export function importPeftAdapter(
   }
   const rslora = configField(cfg, 'use_rslora') === true;
   return { lora, scale: rslora ? alpha / Math.sqrt(rank) : loraScale(lora), tensors };
+}
+
+/**
+ * A PEFT adapter (as exported by the trainer or made elsewhere) → the Engine port's
+ * AdapterSpec, validated against the base model first. rsLoRA's alpha/√r scale is folded into
+ * `alpha`, since engines apply alpha/rank.
+ */
+export function adapterSpecFromPeft(
+  id: string,
+  config: DecoderConfig,
+  adapterConfig: string | Record<string, unknown>,
+  weights: Uint8Array,
+): AdapterSpec {
+  const imported = importPeftAdapter(config, adapterConfig, weights);
+  const { rank, targetModules } = imported.lora;
+  return loraTensorsToAdapter(
+    id,
+    config,
+    imported.tensors,
+    targetModules,
+    rank,
+    imported.scale * rank,
+  );
 }
