@@ -9,6 +9,7 @@ import {
   bandKeys,
   defaultLshOptions,
   estimateJaccard,
+  hashAndSignature,
   MinHasher,
   type LshOptions,
   type MinHashOptions,
@@ -25,6 +26,24 @@ export interface DedupIndex {
   addToBuckets(bandKeys: readonly string[], segmentId: string): Promise<void>;
   getSignature(segmentId: string): Promise<Uint32Array | undefined>;
   putSignature(segmentId: string, signature: Uint32Array): Promise<void>;
+  /**
+   * Estimated Jaccard of a registered segment with `signature`, for indexes that keep a
+   * compact form of the signatures instead of returning them (store/dedup-index.ts);
+   * undefined falls back to getSignature.
+   */
+  similarity?(segmentId: string, signature: Uint32Array): Promise<number | undefined>;
+}
+
+/** Estimated Jaccard of `signature` with a registered segment's, if the index knows it. */
+async function similarityTo(
+  index: DedupIndex,
+  segmentId: string,
+  signature: Uint32Array,
+): Promise<number | undefined> {
+  const compact = await index.similarity?.(segmentId, signature);
+  if (compact !== undefined) return compact;
+  const other = await index.getSignature(segmentId);
+  return other && estimateJaccard(signature, other);
 }
 
 /** Index in plain Maps: tests, and the read-through layer of the buffered index below. */
@@ -95,6 +114,11 @@ export class BufferedDedupIndex implements DedupIndex {
   async getSignature(segmentId: string): Promise<Uint32Array | undefined> {
     return this.pending.signatures.get(segmentId) ?? (await this.committed.getSignature(segmentId));
   }
+  async similarity(segmentId: string, signature: Uint32Array): Promise<number | undefined> {
+    const own = this.pending.signatures.get(segmentId);
+    if (own) return estimateJaccard(signature, own);
+    return similarityTo(this.committed, segmentId, signature);
+  }
   async putSignature(segmentId: string, signature: Uint32Array): Promise<void> {
     this.pending.signatures.set(segmentId, signature);
     this.log.signatures.push({ segmentId, signature });
@@ -162,15 +186,14 @@ export class Deduplicator {
   }
 
   private async decide(segmentId: string, text: string): Promise<DedupVerdict> {
-    const normalized = normalizeForHash(text);
-    const hash = hash64Hex(normalized);
+    // One pass computes both hashes (an exact duplicate wastes its signature; they are rare).
+    const { hash, signature } = hashAndSignature(this.hasher, text);
     const owner = await this.index.getHash(hash);
     if (owner !== undefined) {
       return owner === segmentId
         ? { hash }
         : { hash, reason: 'exact-duplicate', duplicateOf: owner };
     }
-    const signature = this.hasher.signatureOfNormalized(normalized);
     const keys = bandKeys(signature, this.options.lsh);
     const buckets = await Promise.all(keys.map((k) => this.index.getBucket(k)));
     const seen = new Set<string>([segmentId]);
@@ -178,8 +201,8 @@ export class Deduplicator {
       for (const candidate of bucket) {
         if (seen.has(candidate)) continue;
         seen.add(candidate);
-        const other = await this.index.getSignature(candidate);
-        if (other && estimateJaccard(signature, other) >= this.options.nearThreshold) {
+        const similarity = await similarityTo(this.index, candidate, signature);
+        if (similarity !== undefined && similarity >= this.options.nearThreshold) {
           return { hash, reason: 'near-duplicate', duplicateOf: candidate };
         }
       }

@@ -64,9 +64,37 @@ export function hashString32(s: string, seed = 0, start = 0, end = s.length): nu
 
 const hex8 = (n: number): string => (n >>> 0).toString(16).padStart(8, '0');
 
-/** 64-bit hash of an already normalised string as 16 hex chars (two independent seeds). */
+/**
+ * 64-bit hash of an already normalised string as 16 hex chars: hashString32 with two seeds,
+ * computed in one pass over the text (same value as two calls, half the string reads).
+ */
 export function hash64Hex(normalized: string): string {
-  return hex8(hashString32(normalized, 0x9747b28c)) + hex8(hashString32(normalized, 0x3c6ef372));
+  const s = normalized;
+  const end = s.length;
+  let h1 = 0x9747b28c | 0;
+  let h2 = 0x3c6ef372 | 0;
+  let i = 0;
+  for (; i + 1 < end; i += 2) {
+    let k = s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16);
+    k = Math.imul(k, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, 0x1b873593);
+    h1 ^= k;
+    h1 = (h1 << 13) | (h1 >>> 19);
+    h1 = (Math.imul(h1, 5) + 0xe6546b64) | 0;
+    h2 ^= k;
+    h2 = (h2 << 13) | (h2 >>> 19);
+    h2 = (Math.imul(h2, 5) + 0xe6546b64) | 0;
+  }
+  if (i < end) {
+    let k = s.charCodeAt(i);
+    k = Math.imul(k, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, 0x1b873593);
+    h1 ^= k;
+    h2 ^= k;
+  }
+  return hex8(mix32(h1 ^ end)) + hex8(mix32(h2 ^ end));
 }
 
 /** The exact-dedup key of a segment's text (SegmentRecord.hash). */

@@ -13,7 +13,19 @@
 // Empty bins (short texts) borrow the value of a filled bin along a fixed pseudo-random probe
 // sequence, which keeps "share of equal positions" an unbiased Jaccard estimate with about
 // the variance of classic 128-function MinHash, and keeps LSH banding valid.
-import { hashString32, mix32, normalizeForHash } from './hash';
+import { hash64Hex, hashString32, mix32, normalizeForHash } from './hash';
+
+/** murmur3 block scramble and round (as in hashString32). */
+function murmurK(k: number): number {
+  k = Math.imul(k, 0xcc9e2d51);
+  k = (k << 15) | (k >>> 17);
+  return Math.imul(k, 0x1b873593);
+}
+function murmurH(h: number, k: number): number {
+  h ^= k;
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
 
 export interface MinHashOptions {
   /** Signature length (hash functions). */
@@ -101,6 +113,76 @@ export class MinHasher {
     }
   }
 
+  /** hashAndSignature's one-pass path; null for non-ASCII or sub-shingle texts. */
+  fusedAscii(text: string): { hash: string; signature: Uint32Array } | null {
+    const sig = new Uint32Array(this.numPerm).fill(EMPTY);
+    this.filled.fill(0);
+    const n = this.shingleWords;
+    const window = this.window.fill(0);
+    const dropFactor = this.dropFactor;
+    let rolling = 0;
+    let slot = 0;
+    let count = 0;
+    let wordHash = this.wordSeed;
+    let inWord = false;
+    // hash64Hex state: murmur3 rounds over pairs of normalised code units, two seeds.
+    let h1 = 0x9747b28c | 0;
+    let h2 = 0x3c6ef372 | 0;
+    let half = -1;
+    let length = 0;
+    let pendingSpace = false;
+    const end = text.length;
+    for (let i = 0; i <= end; i++) {
+      const raw = i < end ? text.charCodeAt(i) : 32;
+      if (raw > 0x7f) return null;
+      if (asciiBreak[raw] === 1) {
+        // A break ends the word; a space is emitted only if another word follows (trim).
+        if (inWord) {
+          const h = mix32(wordHash);
+          rolling = (Math.imul(rolling - Math.imul(window[slot], dropFactor), ROLL) + h) | 0;
+          window[slot] = h;
+          slot = slot + 1 === n ? 0 : slot + 1;
+          count++;
+          if (count >= n) this.update(sig, mix32(rolling));
+          wordHash = this.wordSeed;
+          inWord = false;
+        }
+        pendingSpace = length > 0;
+        continue;
+      }
+      const c = raw >= 65 && raw <= 90 ? raw + 32 : raw;
+      if (pendingSpace) {
+        pendingSpace = false;
+        length++;
+        if (half < 0) half = 32;
+        else {
+          const k = murmurK(half | (32 << 16));
+          h1 = murmurH(h1, k);
+          h2 = murmurH(h2, k);
+          half = -1;
+        }
+      }
+      length++;
+      if (half < 0) half = c;
+      else {
+        const k = murmurK(half | (c << 16));
+        h1 = murmurH(h1, k);
+        h2 = murmurH(h2, k);
+        half = -1;
+      }
+      wordHash = Math.imul(wordHash ^ c, 0x01000193);
+      inWord = true;
+    }
+    if (count < n) return null;
+    if (half >= 0) {
+      const k = murmurK(half);
+      h1 ^= k;
+      h2 ^= k;
+    }
+    this.densify(sig);
+    return { hash: hex8(mix32(h1 ^ length)) + hex8(mix32(h2 ^ length)), signature: sig };
+  }
+
   /** Signature of a text's word 5-gram set; texts shorter than 5 words use all their words. */
   signature(text: string): Uint32Array {
     return this.signatureOfNormalized(normalizeForHash(text));
@@ -146,6 +228,40 @@ export class MinHasher {
     this.densify(sig);
     return sig;
   }
+}
+
+/** ASCII characters that normalizeForHash turns into a word break: \s and \p{P}/\p{S}. */
+const asciiBreak = (() => {
+  const t = new Uint8Array(128);
+  for (const c of [9, 10, 11, 12, 13, 32]) t[c] = 1;
+  for (const [a, b] of [
+    [33, 47],
+    [58, 64],
+    [91, 96],
+    [123, 126],
+  ])
+    for (let c = a; c <= b; c++) t[c] = 1;
+  return t;
+})();
+
+const hex8 = (n: number): string => (n >>> 0).toString(16).padStart(8, '0');
+
+/**
+ * The exact-dedup hash (`hash64Hex(normalizeForHash(text))`) and the MinHash signature of a
+ * text in ONE pass over it: for ASCII text the normalisation (lowercase, punctuation and
+ * whitespace runs → one space, trimmed) happens per character while both hashes consume the
+ * normalised stream, with no intermediate strings. Other texts (NFKC, Unicode classes) and
+ * texts under one shingle take the string path. Same values as the separate functions
+ * (a unit test compares them), so stored hashes stay valid.
+ */
+export function hashAndSignature(
+  hasher: MinHasher,
+  text: string,
+): { hash: string; signature: Uint32Array } {
+  const fused = hasher.fusedAscii(text);
+  if (fused) return fused;
+  const normalized = normalizeForHash(text);
+  return { hash: hash64Hex(normalized), signature: hasher.signatureOfNormalized(normalized) };
 }
 
 /** Share of equal positions: an unbiased estimate of the Jaccard similarity of the sets. */

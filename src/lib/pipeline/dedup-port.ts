@@ -39,7 +39,7 @@ export class WorkspaceDedup implements DedupPort {
 
   discardPending(): void {
     this.buffered.discardPending();
-    this.committedIndex.dropInflight();
+    this.committedIndex.discardInflight();
   }
 
   committed(): void {

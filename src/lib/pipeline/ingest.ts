@@ -13,6 +13,7 @@ import { AppError, CancelledError, InputError, isCancel } from '../protocol/erro
 import type { Progress } from '../protocol/progress';
 import type { DocumentRecord, DropReason, Id, SourceFile, StoredSegment } from '../store/schema';
 import type { FileUpdate, IngestBatch, IngestRepo, PendingDedup } from '../store/ingest-repo';
+import { segmentIdInPage } from '../store/segment-pages';
 import { newId } from '../util/ids';
 import { emptyCounts, type IngestCounts, type ReaderChoice } from './ingest-protocol';
 
@@ -259,6 +260,7 @@ class IngestRun {
     this.batch = newBatch();
     const input: IngestBatch = {
       workspaceId: this.files[0].workspaceId,
+      pageId: b.pageId,
       files: b.files,
       documents: b.documents,
       segments: b.segments,
@@ -338,6 +340,8 @@ function readerChoice(sf: SourceFile): ReaderChoice {
 }
 
 interface Batch {
+  /** Page of the batch's kept segments; every segment id is `<pageId>.<seq>`. */
+  pageId: Id;
   files: FileUpdate[];
   documents: DocumentRecord[];
   segments: StoredSegment[];
@@ -347,7 +351,15 @@ interface Batch {
 }
 
 function newBatch(): Batch {
-  return { files: [], documents: [], segments: [], delta: emptyCounts(), lengths: [], chars: 0 };
+  return {
+    pageId: newId(),
+    files: [],
+    documents: [],
+    segments: [],
+    delta: emptyCounts(),
+    lengths: [],
+    chars: 0,
+  };
 }
 
 async function addDocument(
@@ -382,7 +394,7 @@ async function addDocument(
   for (const d of deltas) d.documents++;
   batch.chars += doc.content.length;
   for (const seg of parsed.segments) {
-    const id = newId();
+    const id = segmentIdInPage(batch.pageId, batch.segments.length);
     let reason = seg.dropReason;
     let hash: string;
     if (reason) hash = deps.dedup.hash(seg.text);

@@ -4,7 +4,7 @@
 // exact dedup across imports, and batch iteration in key order for resumable jobs.
 import { NotFoundError } from '../protocol/errors';
 import type { Db } from './db';
-import { pageByIndex, sampleByIndex, type Page } from './cursor';
+import { choosePositions, pageByIndex, sampleByIndex, type Page } from './cursor';
 import { approxBatchBytes, approxBytes, toPlain } from './plain';
 import {
   dropReasons,
@@ -17,6 +17,14 @@ import {
   type StoredSegment,
   type Workspace,
 } from './schema';
+import {
+  getPaged,
+  hashKeyOf,
+  makePage,
+  pageOfSegment,
+  pagedAfter,
+  pageSizes,
+} from './segment-pages';
 import { writeTx } from './tx';
 
 export type { Page } from './cursor';
@@ -144,15 +152,23 @@ export function segmentsRepo(db: Db) {
 
     async get(id: Id): Promise<SegmentRecord | undefined> {
       const stored = await db.get('segments', id);
-      return stored && fromStoredSegment(stored);
+      if (stored) return fromStoredSegment(stored);
+      return pageOfSegment(id) ? (await getPaged(db, [id])).get(id) : undefined;
     },
 
     /** Segments by id, in the order asked; missing ids are left out. */
     async getMany(ids: Id[]): Promise<SegmentRecord[]> {
-      const tx = db.transaction('segments');
-      const found = await Promise.all(ids.map((id) => tx.store.get(id)));
+      const tx = db.transaction(['segments', 'segmentPages']);
+      const store = tx.objectStore('segments');
+      const found = await Promise.all(ids.map((id) => store.get(id)));
+      const paged = await getPaged(
+        tx,
+        ids.filter((_, i) => !found[i]),
+      );
       await tx.done;
-      return found.filter((s): s is StoredSegment => s !== undefined).map(fromStoredSegment);
+      return ids
+        .map((id, i) => (found[i] ? fromStoredSegment(found[i]) : paged.get(id)))
+        .filter((s): s is SegmentRecord => s !== undefined);
     },
 
     /** One page of a workspace's segments in key (= write) order, optionally one bucket only. */
@@ -161,17 +177,28 @@ export function segmentsRepo(db: Db) {
       limit: number,
       query: SegmentQuery = {},
     ): Promise<Page<SegmentRecord>> {
-      const tx = db.transaction('segments');
-      const page = query.bucket
+      const tx = db.transaction(['segments', 'segmentPages']);
+      const store = tx.objectStore('segments');
+      const single = query.bucket
         ? await pageByIndex(
-            tx.store.index('byWorkspaceReason'),
+            store.index('byWorkspaceReason'),
             [workspaceId, query.bucket],
             query.after,
             limit,
           )
-        : await pageByIndex(tx.store.index('byWorkspace'), workspaceId, query.after, limit);
+        : await pageByIndex(store.index('byWorkspace'), workspaceId, query.after, limit);
+      // Paged segments are all kept: merge them in id (= write) order.
+      const paged =
+        !query.bucket || query.bucket === 'kept'
+          ? await pagedAfter(tx, workspaceId, query.after, limit)
+          : { items: [], more: false };
       await tx.done;
-      return { items: page.items.map(fromStoredSegment), next: page.next };
+      const merged = [...single.items.map(fromStoredSegment), ...paged.items].sort((a, b) =>
+        a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
+      );
+      const items = merged.slice(0, limit);
+      const more = merged.length > limit || single.next !== undefined || paged.more;
+      return { items, next: more && items.length ? items[items.length - 1].id : undefined };
     },
 
     /**
@@ -196,12 +223,13 @@ export function segmentsRepo(db: Db) {
 
     /** Stored segments per bucket (drop reason or 'kept') and in total. */
     async counts(workspaceId: Id): Promise<SegmentCounts> {
-      const tx = db.transaction('segments');
-      const index = tx.store.index('byWorkspaceReason');
+      const tx = db.transaction(['segments', 'segmentPages']);
+      const index = tx.objectStore('segments').index('byWorkspaceReason');
       const buckets: SegmentBucket[] = ['kept', ...dropReasons];
       const values = await Promise.all(
         buckets.map((b) => index.count(IDBKeyRange.only([workspaceId, b]))),
       );
+      for (const page of await pageSizes(tx, workspaceId)) values[0] += page.n;
       await tx.done;
       const counts = { total: 0 } as SegmentCounts;
       buckets.forEach((bucket, i) => {
@@ -213,46 +241,105 @@ export function segmentsRepo(db: Db) {
 
     /** Up to `n` segments of one bucket, drawn uniformly at random. */
     async sample(workspaceId: Id, bucket: SegmentBucket, n: number): Promise<SegmentRecord[]> {
-      const tx = db.transaction('segments');
-      const picked = await sampleByIndex(
-        tx.store.index('byWorkspaceReason'),
-        [workspaceId, bucket],
-        n,
-      );
+      const tx = db.transaction(['segments', 'segmentPages']);
+      const index = tx.objectStore('segments').index('byWorkspaceReason');
+      if (bucket !== 'kept') {
+        const picked = await sampleByIndex(index, [workspaceId, bucket], n);
+        await tx.done;
+        return picked.map(fromStoredSegment);
+      }
+      // Uniform over both stores: positions below `single` are per-segment records.
+      const single = await index.count(IDBKeyRange.only([workspaceId, 'kept']));
+      const pages = await pageSizes(tx, workspaceId);
+      const total = pages.reduce((sum, p) => sum + p.n, single);
+      const positions = choosePositions(total, n, Math.random);
+      const picked: SegmentRecord[] = [];
+      let cursor = single ? await index.openCursor(IDBKeyRange.only([workspaceId, 'kept'])) : null;
+      let at = 0;
+      for (const position of positions.filter((p) => p < single)) {
+        if (position > at && cursor) cursor = await cursor.advance(position - at);
+        if (!cursor) break;
+        at = position;
+        picked.push(fromStoredSegment(cursor.value));
+      }
+      let offset = single;
+      const pageStore = tx.objectStore('segmentPages');
+      let rest = positions.filter((p) => p >= single);
+      for (const page of pages) {
+        const inPage = rest.filter((p) => p < offset + page.n);
+        if (inPage.length) {
+          const record = await pageStore.get(page.id);
+          for (const p of inPage) if (record) picked.push(record.segments[p - offset]);
+          rest = rest.slice(inPage.length);
+        }
+        offset += page.n;
+        if (!rest.length) break;
+      }
       await tx.done;
-      return picked.map(fromStoredSegment);
+      return picked;
     },
 
     /** A stored segment with this normalised-text hash in the workspace (exact dedup). */
     async findByHash(workspaceId: Id, hash: string): Promise<SegmentRecord | undefined> {
       const stored = await db.getFromIndex('segments', 'byWorkspaceHash', [workspaceId, hash]);
-      return stored && fromStoredSegment(stored);
+      if (stored) return fromStoredSegment(stored);
+      const page = await db.getFromIndex('segmentPages', 'byHashKey', hashKeyOf(workspaceId, hash));
+      return page?.segments.find((s) => s.hash === hash);
     },
 
     /** Which of `hashes` already exist in the workspace, mapped to a segment id having it. */
     async findHashes(workspaceId: Id, hashes: Iterable<string>): Promise<Map<string, Id>> {
-      const tx = db.transaction('segments');
-      const index = tx.store.index('byWorkspaceHash');
+      const tx = db.transaction(['segments', 'segmentPages']);
+      const index = tx.objectStore('segments').index('byWorkspaceHash');
       const unique = [...new Set(hashes)];
       const keys = await Promise.all(unique.map((h) => index.getKey([workspaceId, h])));
-      await tx.done;
       const found = new Map<string, Id>();
-      unique.forEach((hash, i) => {
+      const pageIndex = tx.objectStore('segmentPages').index('byHashKey');
+      for (const [i, hash] of unique.entries()) {
         const key = keys[i];
-        if (key !== undefined) found.set(hash, key);
-      });
+        if (key !== undefined) {
+          found.set(hash, key);
+          continue;
+        }
+        const page = await pageIndex.get(hashKeyOf(workspaceId, hash));
+        const segment = page?.segments.find((s) => s.hash === hash);
+        if (segment) found.set(hash, segment.id);
+      }
+      await tx.done;
       return found;
     },
 
     /** Sets or clears the drop reason of many segments (e.g. a near-dedup pass), all or none. */
     async setDropReasons(updates: { id: Id; dropReason?: DropReason }[]): Promise<void> {
-      await writeTx(db, ['segments'], updates.length * 64, async (tx, requests) => {
+      const stores = ['segments', 'segmentPages'] as const;
+      await writeTx(db, [...stores], updates.length * 64, async (tx, requests) => {
         const store = tx.objectStore('segments');
-        const current = await Promise.all(updates.map((u) => store.get(u.id)));
+        const current: (SegmentRecord | undefined)[] = (
+          await Promise.all(updates.map((u) => store.get(u.id)))
+        ).map((s) => s && fromStoredSegment(s));
+        // A paged segment whose reason changes leaves its page for its own record (same id).
+        const pageStore = tx.objectStore('segmentPages');
+        const pageIds = new Set(
+          updates.filter((_, i) => !current[i]).map((u) => pageOfSegment(u.id) ?? ''),
+        );
+        pageIds.delete('');
+        for (const pageId of pageIds) {
+          const page = await pageStore.get(pageId);
+          if (!page) continue;
+          const leaving = new Set(updates.map((u) => u.id));
+          updates.forEach((u, i) => {
+            if (!current[i]) current[i] = page.segments.find((s) => s.id === u.id);
+          });
+          const staying = page.segments.filter((s) => !leaving.has(s.id));
+          if (staying.length === page.segments.length) continue;
+          if (staying.length)
+            requests.add(pageStore.put(makePage(page.id, page.workspaceId, staying)));
+          else requests.add(pageStore.delete(page.id));
+        }
         updates.forEach((update, i) => {
           const stored = current[i];
           if (!stored) throw new NotFoundError(`No segment ${update.id}`, { segmentId: update.id });
-          const { dropReason: _old, ...rest } = fromStoredSegment(stored);
+          const { dropReason: _old, ...rest } = stored;
           const next: SegmentRecord = update.dropReason
             ? { ...rest, dropReason: update.dropReason }
             : rest;

@@ -29,6 +29,7 @@ export const workspaceStores = [
   'sourceFiles',
   'documents',
   'segments',
+  'segmentPages',
   'seeds',
   'runs',
   'candidates',
@@ -95,15 +96,31 @@ const migrations: Migration[] = [
   // Step 2's per-segment store only ever held development data: dropped, not converted.
   (db) => {
     untyped(db).deleteObjectStore('dedupSignatures');
-    const chunks = db.createObjectStore('dedupChunks', { keyPath: 'id' });
+    // Untyped since step 4 removed `byKey` from the schema (same stores and indexes as before).
+    const chunks = untyped(db).createObjectStore('dedupChunks', { keyPath: 'id' });
     chunks.createIndex('byWorkspace', 'workspaceId');
     chunks.createIndex('byKey', 'keys', { multiEntry: true });
+  },
+  // 4: ingest write cost. The dedup index moves to memory during a job (store/dedup-index.ts):
+  // the multiEntry key index, ~21 B-tree inserts per kept segment, dominated commits; step-3
+  // chunks stay and are still read. Kept segments of a batch go into one `segmentPages` record
+  // (store/segment-pages.ts); existing per-segment records stay where they are and are read too.
+  (db, tx) => {
+    untypedStore(tx, 'dedupChunks').deleteIndex('byKey');
+    const pages = db.createObjectStore('segmentPages', { keyPath: 'id' });
+    pages.createIndex('byWorkspace', 'workspaceId');
+    pages.createIndex('byWorkspaceSize', ['workspaceId', 'n']);
+    pages.createIndex('byHashKey', 'hashKeys', { multiEntry: true });
   },
 ];
 
 /** For steps that touch stores the current schema no longer has. */
 function untyped(db: Db): IDBDatabase {
   return unwrap(db);
+}
+
+function untypedStore(tx: UpgradeTx, name: string): IDBObjectStore {
+  return unwrap(tx).objectStore(name);
 }
 
 /** The schema version this code writes: one per migration step. */

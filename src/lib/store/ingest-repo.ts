@@ -5,7 +5,8 @@
 // resumed import exactly-once.
 import type { IngestCounts } from '../pipeline/ingest-protocol';
 import { AppError, NotFoundError } from '../protocol/errors';
-import { fromStoredSegment, requireWorkspace } from './corpus-repo';
+import { requireWorkspace, segmentsRepo } from './corpus-repo';
+import { makePage } from './segment-pages';
 import type { Db } from './db';
 import { toPlain } from './plain';
 import type {
@@ -44,6 +45,8 @@ export interface FileUpdate {
 
 export interface IngestBatch {
   workspaceId: Id;
+  /** Id of the page that holds the batch's kept segments (their ids are `<pageId>.<seq>`). */
+  pageId: Id;
   files: FileUpdate[];
   documents: DocumentRecord[];
   segments: StoredSegment[];
@@ -131,6 +134,7 @@ export class IngestRepo {
       'sourceFiles',
       'documents',
       'segments',
+      'segmentPages',
       'corpusStats',
       'dedupChunks',
     ] as const;
@@ -151,13 +155,22 @@ export class IngestRepo {
         const segments = tx.objectStore('segments');
         const documents = tx.objectStore('documents');
         for (const d of b.documents) void requests.add(documents.put(d));
+        // Kept segments: one page record (segment-pages.ts); dropped samples: one record each.
+        const kept: SegmentRecord[] = [];
         for (const s of b.segments) {
-          if (s.dropReason) {
-            const stored = stats.storedDropped[s.dropReason] ?? 0;
-            if (stored >= droppedSampleCap) continue;
-            stats.storedDropped[s.dropReason] = stored + 1;
+          if (!s.dropReason) {
+            const { bucket: _bucket, ...segment } = s;
+            kept.push(segment);
+            continue;
           }
+          const stored = stats.storedDropped[s.dropReason] ?? 0;
+          if (stored >= droppedSampleCap) continue;
+          stats.storedDropped[s.dropReason] = stored + 1;
           void requests.add(segments.put(s));
+        }
+        if (kept.length) {
+          const page = makePage(b.pageId, b.workspaceId, kept);
+          void requests.add(tx.objectStore('segmentPages').put(page));
         }
         if (b.dedup) void requests.add(tx.objectStore('dedupChunks').put(b.dedup));
         addToStats(stats, b.delta, b.lengths);
@@ -204,19 +217,32 @@ export class IngestRepo {
     const needle = query.toLowerCase();
     const items: SegmentRecord[] = [];
     let scanned = 0;
-    const index = this.db.transaction('segments').store.index('byWorkspaceReason');
-    let cursor = await index.openCursor(IDBKeyRange.only([workspaceId, 'kept']));
-    while (cursor && items.length < limit && scanned < scanLimit) {
-      scanned++;
-      const s = cursor.value;
-      if (
-        s.text.toLowerCase().includes(needle) ||
-        s.headerPath.some((h) => h.toLowerCase().includes(needle))
-      )
-        items.push(fromStoredSegment(s));
-      cursor = await cursor.continue();
+    const segments = segmentsRepo(this.db);
+    let after: Id | undefined;
+    for (;;) {
+      const page = await segments.page(
+        workspaceId,
+        Math.max(1, Math.min(512, scanLimit - scanned)),
+        {
+          bucket: 'kept',
+          after,
+        },
+      );
+      let consumed = 0;
+      for (const s of page.items) {
+        if (items.length >= limit) break;
+        scanned++;
+        consumed++;
+        after = s.id;
+        if (
+          s.text.toLowerCase().includes(needle) ||
+          s.headerPath.some((h) => h.toLowerCase().includes(needle))
+        )
+          items.push(s);
+      }
+      if (consumed === page.items.length && !page.next) return { items, scanned, complete: true };
+      if (items.length >= limit || scanned >= scanLimit) return { items, scanned, complete: false };
     }
-    return { items, scanned, complete: !cursor };
   }
 }
 
@@ -249,5 +275,7 @@ function estimateBytes(b: IngestBatch): number {
   let bytes = 0;
   for (const s of b.segments) bytes += s.text.length + 200;
   bytes += b.documents.length * 200 + b.files.length * 300;
-  return bytes + (b.dedup ? b.dedup.signatures.byteLength + b.dedup.keys.length * 60 : 0);
+  return (
+    bytes + (b.dedup ? b.dedup.signatures.byteLength + (b.dedup.prints?.byteLength ?? 0) * 2 : 0)
+  );
 }

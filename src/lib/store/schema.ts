@@ -93,6 +93,17 @@ export interface StoredSegment extends SegmentRecord {
   bucket: SegmentBucket;
 }
 
+/** Kept segments of one ingest batch (ids `<page id>.<6-digit sequence>`, ascending). */
+export interface SegmentPage {
+  id: Id;
+  workspaceId: Id;
+  segments: SegmentRecord[];
+  /** segments.length (indexed with workspaceId, so counts need no values). */
+  n: number;
+  /** `<workspaceId>\u0000<hash>` per segment. */
+  hashKeys: string[];
+}
+
 export interface SeedPair {
   id: Id;
   workspaceId: Id;
@@ -187,6 +198,21 @@ export interface HumpbackDB extends DBSchema {
       byWorkspaceReason: [Id, SegmentBucket];
     };
   };
+  /**
+   * Kept segments of one ingest batch per record (store/segment-pages.ts, step 4); read
+   * together with `segments` by the segment repository.
+   */
+  segmentPages: {
+    key: Id;
+    value: SegmentPage;
+    indexes: {
+      byWorkspace: Id;
+      /** [workspaceId, n]: segment counts from index keys alone. */
+      byWorkspaceSize: [Id, number];
+      /** multiEntry over `hashKeys`: exact-hash lookup (findByHash). */
+      byHashKey: string;
+    };
+  };
   seeds: { key: Id; value: SeedPair; indexes: { byWorkspace: Id } };
   runs: { key: Id; value: Run; indexes: { byWorkspace: Id } };
   candidates: {
@@ -198,11 +224,11 @@ export interface HumpbackDB extends DBSchema {
   evaluations: { key: Id; value: Evaluation; indexes: { byWorkspace: Id; byRun: Id } };
   /** Corpus totals per workspace, updated in each ingest batch's transaction (ingest-repo.ts). */
   corpusStats: { key: Id; value: CorpusStats; indexes: { byWorkspace: Id } };
-  /** Dedup index: one chunk per ingest batch; `byKey` (multiEntry) finds hashes and LSH bands. */
+  /** Dedup index: one append-only chunk per ingest batch, loaded into memory per job (step 4). */
   dedupChunks: {
     key: Id;
     value: DedupChunk;
-    indexes: { byWorkspace: Id; byKey: string };
+    indexes: { byWorkspace: Id };
   };
   /** Small key-value settings (consent to persistent storage, last workspace). */
   settings: { key: string; value: unknown };
@@ -224,18 +250,25 @@ export interface CorpusStats {
 }
 
 /**
- * The dedup index entries of one ingest batch's kept segments. `keys[i]` (the exact hash
- * `<workspaceId>\u0000h:<hash>` or an LSH band `<workspaceId>\u0000b<band>:<bucket>`) belongs to
- * segment `segmentIds[owners[i]]`, whose MinHash signature is row `owners[i]` of `signatures`.
- * One record per batch (not per segment) because each IndexedDB request has a fixed cost that
- * dominated ingestion; the multiEntry index over `keys` still answers single-key lookups.
+ * The dedup index entries of one ingest batch's kept segments (store/dedup-index.ts). Row `r`
+ * is segment `segmentIds[r]`, whose MinHash signature is row `r` of `signatures`. One record per
+ * batch (not per segment) because each IndexedDB request has a fixed cost. Chunks have no key
+ * index: the index is rebuilt in memory from them when an ingest job starts.
+ *
+ * Step-4 chunks: `prints[i]` (32-bit fingerprint of key `h:<hash>` or `b<band>:<bucket>`) belongs
+ * to row `printOwners[i]`; `exact` holds each row's 64-bit exact hash as two words.
+ * Step-3 chunks (still read): `keys[i]` (`<workspaceId>\u0000h:<hash>` or
+ * `<workspaceId>\u0000b<band>:<bucket>`) belongs to row `owners[i]`.
  */
 export interface DedupChunk {
   id: Id;
   workspaceId: Id;
   segmentIds: Id[];
-  keys: string[];
-  owners: number[];
+  prints?: Uint32Array;
+  printOwners?: Uint32Array;
+  exact?: Uint32Array;
+  keys?: string[];
+  owners?: number[];
   /** segmentIds.length rows of `signatureLength` values. */
   signatures: Uint32Array;
   signatureLength: number;

@@ -4,6 +4,7 @@ import {
   bandKeys,
   defaultLshOptions,
   estimateJaccard,
+  hashAndSignature,
   lshProbability,
   MinHasher,
 } from '../../../src/lib/corpus/minhash';
@@ -124,5 +125,49 @@ describe('LSH banding', () => {
     expect(ka[0]).toMatch(/^b0:[0-9a-f]{8}$/);
     expect(ka[0]).not.toBe(kb[0]);
     expect(ka.slice(1)).toEqual(kb.slice(1));
+  });
+});
+
+describe('hashAndSignature (one-pass path)', () => {
+  it('gives the same hash and signature as normalising first, for ASCII and other text', () => {
+    const hasher = new MinHasher();
+    const texts = [
+      '  Hello, World!  This is -- a   TEST of the... one-pass path; does it match?  ',
+      'one two three four five six\tseven\neight (nine) [ten] {eleven} "twelve"!',
+      'Ünïcödé words take the string path: café déjà vu, naïve façade, ﬁne ligature',
+      '!!!word!!! another-word third_word 4th,word 5TH.WORD six seven',
+      'a b c d e f',
+      'odd',
+      '',
+      '   ...   ',
+      `${'lorem ipsum dolor sit amet, '.repeat(40)}END`,
+    ];
+    const r = (() => {
+      let s = 7;
+      return () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    })();
+    const alphabet = 'abcXYZ  ,.!-_\t\n09';
+    for (let t = 0; t < 200; t++)
+      texts.push(
+        Array.from(
+          { length: 5 + Math.floor(r() * 80) },
+          () => alphabet[Math.floor(r() * alphabet.length)],
+        ).join(''),
+      );
+    for (const text of texts) {
+      const normalized = normalizeForHash(text);
+      const out = hashAndSignature(hasher, text);
+      expect(out.hash).toBe(hash64Hex(normalized));
+      expect([...out.signature]).toEqual([...hasher.signatureOfNormalized(normalized)]);
+    }
+  });
+
+  it('hash64Hex equals the two seeded hashString32 values', () => {
+    for (const s of ['', 'a', 'ab', 'abc', 'hello world', 'ünï'])
+      expect(hash64Hex(s)).toBe(
+        [0x9747b28c, 0x3c6ef372]
+          .map((seed) => hashString32(s, seed).toString(16).padStart(8, '0'))
+          .join(''),
+      );
   });
 });

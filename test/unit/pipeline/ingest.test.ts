@@ -12,6 +12,7 @@ import {
   type CallContext,
 } from '../../../src/lib/protocol';
 import { openDatabase, type Db } from '../../../src/lib/store/db';
+import { segmentsRepo } from '../../../src/lib/store/corpus-repo';
 import { IngestRepo } from '../../../src/lib/store/ingest-repo';
 import { jsonlCorpus, markdownDoc } from './corpus-fixtures';
 
@@ -71,8 +72,11 @@ function ctx(events: IngestEvent[] = []): CallContext<IngestEvent> {
 const file = (name: string, text: string) => new File([text], name);
 
 async function keptTexts(db: Db, ws: string): Promise<string[]> {
-  const all = await db.getAllFromIndex('segments', 'byWorkspaceReason', [ws, 'kept']);
-  return all.map((s) => s.text).sort();
+  // Through the repository: kept segments live in pages and in per-segment records.
+  const texts: string[] = [];
+  for await (const batch of segmentsRepo(db).iterate(ws, { bucket: 'kept', batchSize: 7 }))
+    texts.push(...batch.map((s) => s.text));
+  return texts.sort();
 }
 
 describe('ingest', () => {
