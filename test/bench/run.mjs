@@ -7,7 +7,9 @@ import { join } from 'node:path';
 
 const filter = process.argv[2];
 const outDir = 'reports/bench';
-rmSync(outDir, { recursive: true, force: true });
+// A full run starts clean; a filtered run replaces only what it measures, so results.json
+// keeps the latest figure of every benchmark.
+if (!filter) rmSync(outDir, { recursive: true, force: true });
 mkdirSync(outDir, { recursive: true });
 
 const hasBench = (dir) =>
