@@ -24,9 +24,11 @@ export interface ModelSpec {
   revision?: string;
   /**
    * Weight precision for the onnx engine; default: fp16 where the WebGPU adapter has
-   * shader-f16, else fp32. A WebGPU adapter without shader-f16 always runs fp32.
+   * shader-f16, else fp32. A WebGPU adapter without shader-f16 always runs fp32. 'int4'
+   * quantizes the frozen base's projections at load time (block 32, MatMulNBits) to cut
+   * weight memory; embeddings, norms and the LM head keep the device's default precision.
    */
-  dtype?: 'fp16' | 'fp32';
+  dtype?: 'fp16' | 'fp32' | 'int4';
 }
 
 export interface ModelInfo {
@@ -37,6 +39,8 @@ export interface ModelInfo {
   contextLength: number;
   /** Parameter count when known. */
   parameters?: number;
+  /** Bytes the resident weights take at their loaded precision, when known. */
+  weightBytes?: number;
 }
 
 export interface SamplingOptions {

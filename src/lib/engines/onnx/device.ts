@@ -163,9 +163,14 @@ export function weightTensors(
   return feeds;
 }
 
-/** A CPU ORT tensor over a weight's data (f32, or f16 bits in a Uint16Array). */
+/** A CPU ORT tensor over a weight's data (f32, f16 bits in a Uint16Array, or int4 bytes). */
 export function tensorOf(ort: OrtModule, t: WeightTensor): Ort.Tensor {
-  return weightTypeOf(t) === 'float16'
-    ? new ort.Tensor('float16', t.data as Uint16Array, t.shape)
-    : new ort.Tensor('float32', t.data as Float32Array, t.shape);
+  switch (weightTypeOf(t)) {
+    case 'float16':
+      return new ort.Tensor('float16', t.data as Uint16Array, t.shape);
+    case 'uint8':
+      return new ort.Tensor('uint8', t.data as Uint8Array, t.shape);
+    default:
+      return new ort.Tensor('float32', t.data as Float32Array, t.shape);
+  }
 }

@@ -54,7 +54,10 @@ class ByteSink {
   }
 }
 
-/** TensorProto {dims 1, data_type 2 = FLOAT (1) or FLOAT16 (10), name 8, raw_data 9} as chunks. */
+/** TensorProto.data_type codes of the weight element types. */
+const DATA_TYPE_CODE = { float32: 1, uint8: 2, float16: 10 } as const;
+
+/** TensorProto {dims 1, data_type 2 = FLOAT (1), UINT8 (2) or FLOAT16 (10), name 8, raw_data 9} as chunks. */
 function encodeTensor(name: string, t: WeightTensor): ByteSink {
   const s = new ByteSink();
   for (const d of t.shape) {
@@ -62,7 +65,7 @@ function encodeTensor(name: string, t: WeightTensor): ByteSink {
     s.varint(d);
   }
   s.varint(2 << 3);
-  s.varint(weightTypeOf(t) === 'float16' ? 10 : 1);
+  s.varint(DATA_TYPE_CODE[weightTypeOf(t)]);
   const nameBytes = new TextEncoder().encode(name);
   s.lengthDelimited(8, nameBytes.length);
   s.push(nameBytes);

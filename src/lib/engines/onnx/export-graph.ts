@@ -13,7 +13,7 @@
 // can run as int4 MatMulNBits (int4.ts).
 import type { DecoderConfig } from './config';
 import { GraphBuilder, type Value } from './graph';
-import { INT4_BLOCK } from './int4';
+import { INT4_BLOCK, int4TensorNames } from './int4';
 import {
   applyRotary,
   attention,
@@ -72,11 +72,7 @@ export interface ExportGraph {
 }
 
 /** Names of the three int4 tensors that replace weight `name`. */
-export const int4Names = (name: string) => ({
-  packed: `${name}.q4`,
-  scales: `${name}.q4_scales`,
-  zeroPoints: `${name}.q4_zero_points`,
-});
+export const int4Names = int4TensorNames;
 
 /** Projection weights (and an untied LM head) that int4 replaces. */
 export function isQuantizable(name: string): boolean {

@@ -16,12 +16,14 @@ import {
 
 /** A value in the graph is referred to by its (unique) name. */
 export type Value = string;
-export type DType = 'float32' | 'float16' | 'int32' | 'int64' | 'bool';
+export type DType = 'float32' | 'float16' | 'int32' | 'int64' | 'bool' | 'uint8';
 export type Dim = DimData;
 
 /** Opset 18: Reduce* ops take axes as an input (ReduceMean needs ≥ 18 for that). */
 export const OPSET = 18;
 export const IR_VERSION = 8;
+/** ORT's contrib operator domain (MatMulNBits), opset version 1. */
+export const CONTRIB_DOMAIN = 'com.microsoft';
 
 const DTYPE_CODE: Record<DType, TensorDataTypeCode> = {
   float32: TensorDataType.FLOAT,
@@ -29,6 +31,7 @@ const DTYPE_CODE: Record<DType, TensorDataTypeCode> = {
   int32: TensorDataType.INT32,
   int64: TensorDataType.INT64,
   bool: TensorDataType.BOOL,
+  uint8: TensorDataType.UINT8,
 };
 
 export function dtypeCode(dtype: DType): TensorDataTypeCode {
@@ -121,6 +124,16 @@ export class GraphBuilder {
 
   op(opType: string, inputs: readonly Value[], attrs: Attrs = {}): Value {
     return this.node(opType, inputs, attrs, 1)[0];
+  }
+
+  /**
+   * One-output node of ORT's com.microsoft contrib domain (MatMulNBits); the model then
+   * imports that opset too. Graphs without contrib nodes encode exactly as before.
+   */
+  contribOp(opType: string, inputs: readonly Value[], attrs: Attrs = {}): Value {
+    const [output] = this.node(opType, inputs, attrs, 1);
+    this.nodes[this.nodes.length - 1].domain = CONTRIB_DOMAIN;
+    return output;
   }
 
   /** A constant tensor as an initializer; identical constants are shared. */
@@ -234,7 +247,12 @@ export class GraphBuilder {
     return encodeModel({
       irVersion: IR_VERSION,
       producerName: 'humpback-studio',
-      opsetImports: [{ domain: '', version: OPSET }],
+      opsetImports: [
+        { domain: '', version: OPSET },
+        ...(this.nodes.some((n) => n.domain === CONTRIB_DOMAIN)
+          ? [{ domain: CONTRIB_DOMAIN, version: 1 }]
+          : []),
+      ],
       graph: {
         name: this.name,
         nodes: this.nodes,
@@ -274,6 +292,8 @@ function rawBytes(dtype: DType, values: readonly number[]): Uint8Array {
       return new Uint8Array(BigInt64Array.from(values.map((v) => BigInt(v))).buffer);
     case 'bool':
       return Uint8Array.from(values.map((v) => (v ? 1 : 0)));
+    case 'uint8':
+      return Uint8Array.from(values);
     case 'float16':
       throw new Error('float16 constants are not supported; cast an f32 constant instead');
   }

@@ -13,14 +13,25 @@ export interface F16Tensor {
   data: Uint16Array;
 }
 
-/** What the forward graph takes as a checkpoint weight: f32, or f16 for the float16 graph. */
-export type WeightTensor = F32Tensor | F16Tensor;
+/** Bytes of an int4-quantized projection (packed values or zero points, int4.ts). */
+export interface U8Tensor {
+  shape: number[];
+  data: Uint8Array;
+}
+
+/**
+ * What the forward graph takes as a weight: f32, or f16 for the float16 graph; uint8 for the
+ * int4 blocks of a quantized projection (their scales are f32 tensors).
+ */
+export type WeightTensor = F32Tensor | F16Tensor | U8Tensor;
 
 export type WeightType = 'float32' | 'float16';
 
-/** 'float16' for Uint16Array data. toStringTag, not instanceof: arrays may come from another realm. */
-export function weightTypeOf(t: WeightTensor): WeightType {
-  return t.data[Symbol.toStringTag] === 'Uint16Array' ? 'float16' : 'float32';
+/** 'float16' for Uint16Array data, 'uint8' for Uint8Array. toStringTag, not instanceof: arrays may come from another realm. */
+export function weightTypeOf(t: WeightTensor): WeightType | 'uint8' {
+  const tag = t.data[Symbol.toStringTag];
+  if (tag === 'Uint8Array') return 'uint8';
+  return tag === 'Uint16Array' ? 'float16' : 'float32';
 }
 
 /** The one element type all `weights` share (an empty map counts as f32). */
@@ -28,6 +39,7 @@ export function commonWeightType(weights: Map<string, WeightTensor>): WeightType
   let type: WeightType | undefined;
   for (const [name, t] of weights) {
     const own = weightTypeOf(t);
+    if (own === 'uint8') continue; // int4 blocks: not a float weight type
     if (type && own !== type) {
       throw new ModelLoadError(`Tensor "${name}" is ${own}, other weights are ${type}`, {
         tensor: name,

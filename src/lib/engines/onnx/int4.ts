@@ -96,3 +96,25 @@ export function dequantizeInt4(w: Int4Weight): Float32Array {
 export function int4Bytes(w: Int4Weight): number {
   return w.packed.byteLength + w.scales.byteLength + w.zeroPoints.byteLength;
 }
+
+/** Names of the three int4 tensors that replace weight `name` (export and our engine alike). */
+export const int4TensorNames = (name: string) => ({
+  packed: `${name}.q4`,
+  scales: `${name}.q4_scales`,
+  zeroPoints: `${name}.q4_zero_points`,
+});
+
+/** Shapes of MatMulNBits' B, scales and zero_points for a weight [n, k]. */
+export function int4TensorShapes(n: number, k: number, blockSize = INT4_BLOCK) {
+  const blocks = blocksPerRow(k, blockSize);
+  return {
+    packed: [n, blocks, blockSize / 2],
+    scales: [n, blocks],
+    zeroPoints: [n, Math.ceil(blocks / 2)],
+  };
+}
+
+/** True for the packed/scales/zero-point tensors int4TensorNames makes. */
+export function isInt4TensorName(name: string): boolean {
+  return /\.q4(_scales|_zero_points)?$/.test(name);
+}

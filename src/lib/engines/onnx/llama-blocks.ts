@@ -20,12 +20,28 @@ export interface LoraWeights {
   scale: Value;
 }
 
+/** A projection held as int4 blocks (int4.ts layout) for com.microsoft MatMulNBits. */
+export interface Int4LinearWeights {
+  /** uint8 [N, K/block, block/2] */
+  packed: Value;
+  /** f32 [N, K/block] */
+  scales: Value;
+  /** uint8 [N, ceil(K/block / 2)] */
+  zeroPoints: Value;
+  /** Output features N and input features K. */
+  n: number;
+  k: number;
+  blockSize: number;
+}
+
 export interface LinearWeights {
-  /** HF layout [out, in]. */
+  /** HF layout [out, in]. Unused (only a name) when `int4` holds the weight instead. */
   weight: Value;
   /** [out] */
   bias?: Value;
   lora?: LoraWeights;
+  /** Weight-only int4 base: MatMulNBits replaces the Gemm (issue 4 item 7). */
+  int4?: Int4LinearWeights;
 }
 
 /**
@@ -34,10 +50,27 @@ export interface LinearWeights {
  * HF [out, in] layout directly, no per-run transpose.
  */
 export function linear(g: GraphBuilder, x2d: Value, w: LinearWeights): Value {
-  const base = g.gemm(x2d, w.weight, w.bias, { transB: true });
+  const base = w.int4
+    ? int4MatMul(g, x2d, w.int4, w.bias)
+    : g.gemm(x2d, w.weight, w.bias, { transB: true });
   if (!w.lora) return base;
   const delta = g.matmul(g.matmul(x2d, w.lora.a), w.lora.b);
   return g.add(base, g.mul(delta, w.lora.scale));
+}
+
+/**
+ * y = x·Wᵀ (+ b) with W dequantized block by block inside MatMulNBits (f32 compute:
+ * accuracy_level 0), so only the int4 blocks stay resident; activations remain f32.
+ */
+export function int4MatMul(g: GraphBuilder, x2d: Value, w: Int4LinearWeights, bias?: Value): Value {
+  const y = g.contribOp('MatMulNBits', [x2d, w.packed, w.scales, w.zeroPoints], {
+    K: w.k,
+    N: w.n,
+    bits: 4,
+    block_size: w.blockSize,
+    accuracy_level: 0,
+  });
+  return bias ? g.add(y, bias) : y;
 }
 
 /** RMSNorm as in HF LlamaRMSNorm: x / sqrt(mean(x²) + eps) · w, in f32. */

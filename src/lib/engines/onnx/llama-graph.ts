@@ -2,13 +2,15 @@
 // Weights are graph INPUTS named exactly like the Hugging Face tensors, so one graph serves
 // any checkpoint of a shape and weights stay on the GPU between runs (onnxruntime-web.md §3.3).
 import type { DecoderConfig } from './config';
-import { GraphBuilder, type Value } from './graph';
+import { GraphBuilder, type DType, type Value } from './graph';
+import { INT4_BLOCK, int4TensorNames, int4TensorShapes } from './int4';
 import {
   attentionBias,
   decoderLayer,
   rmsNorm,
   rotaryTables,
   type DecoderLayerWeights,
+  type Int4LinearWeights,
   type LinearWeights,
   type LoraWeights,
 } from './llama-blocks';
@@ -47,6 +49,20 @@ export interface LlamaGraphOptions {
    * (embed-weights.ts), so ORT can treat them as constants. Default false (weights are inputs).
    */
   weightsEmbedded?: boolean;
+  /**
+   * 'int4': the seven projection weights of every layer are NOT checkpoint inputs; each is
+   * three int4 tensors (int4.ts: packed uint8, f32 scales, uint8 zero points, block 32 along
+   * K) read by com.microsoft MatMulNBits. Embeddings, norms, biases and the LM head keep
+   * `weightType`; LoRA stays unmerged f32. Default: no quantization (graph unchanged).
+   */
+  quantize?: 'int4';
+}
+
+/** A weight the graph reads (input or embedded initializer): name, element type, shape. */
+export interface GraphWeightSpec {
+  name: string;
+  type: DType;
+  dims: number[];
 }
 
 export interface LlamaGraph {
@@ -119,6 +135,30 @@ export function checkpointTensorShape(c: DecoderConfig, name: string): number[] 
   return name.endsWith('.bias') ? [outSize] : [outSize, inSize];
 }
 
+/** Projection weights (q/k/v/o, gate/up/down) — the ones `quantize: 'int4'` replaces. */
+export function isProjectionWeight(name: string): boolean {
+  return /\.(self_attn|mlp)\.\w+_proj\.weight$/.test(name);
+}
+
+/** Every weight the graph reads, in input order (int4 tensors in place of projections). */
+export function graphWeightSpecs(
+  c: DecoderConfig,
+  options: Pick<LlamaGraphOptions, 'weightType' | 'quantize'> = {},
+): GraphWeightSpec[] {
+  const type = options.weightType ?? 'float32';
+  return checkpointTensorNames(c).flatMap((name): GraphWeightSpec[] => {
+    const dims = checkpointTensorShape(c, name);
+    if (options.quantize !== 'int4' || !isProjectionWeight(name)) return [{ name, type, dims }];
+    const names = int4TensorNames(name);
+    const shapes = int4TensorShapes(dims[0], dims[1], INT4_BLOCK);
+    return [
+      { name: names.packed, type: 'uint8', dims: shapes.packed },
+      { name: names.scales, type: 'float32', dims: shapes.scales },
+      { name: names.zeroPoints, type: 'uint8', dims: shapes.zeroPoints },
+    ];
+  });
+}
+
 export function buildLlamaGraph(
   config: DecoderConfig,
   options: LlamaGraphOptions = {},
@@ -144,12 +184,18 @@ export function buildLlamaGraph(
   }
   const cosTable = g.input(ROPE_COS_INPUT, 'float32', ['rope_positions', c.headDim / 2]);
   const sinTable = g.input(ROPE_SIN_INPUT, 'float32', ['rope_positions', c.headDim / 2]);
-  const weightNames = checkpointTensorNames(c);
   const weightType = options.weightType ?? 'float32';
-  for (const name of weightNames) {
-    if (options.weightsEmbedded) g.external(name);
-    else g.input(name, weightType, checkpointTensorShape(c, name));
+  const weightSpecs = graphWeightSpecs(c, options);
+  const weightNames = weightSpecs.map((s) => s.name);
+  for (const s of weightSpecs) {
+    if (options.weightsEmbedded) g.external(s.name);
+    else g.input(s.name, s.type, s.dims);
   }
+  const int4 = (name: string): Int4LinearWeights | undefined => {
+    if (options.quantize !== 'int4') return undefined;
+    const [n, k] = checkpointTensorShape(c, name);
+    return { ...int4TensorNames(name), n, k, blockSize: INT4_BLOCK };
+  };
   // Every weight is used once (the tied embedding twice: Gather below, LM head), so a Cast per
   // use is a Cast per weight; ORT's allocator reuses the transient f32 copies across layers.
   const w = (name: string): Value => (weightType === 'float32' ? name : g.cast(name, 'float32'));
@@ -192,11 +238,16 @@ export function buildLlamaGraph(
   let hidden = g.reshape(embeddedF32, [-1, c.hiddenSize]);
   for (let i = 0; i < c.numLayers; i++) {
     const p = `model.layers.${i}`;
-    const proj = (kind: 'self_attn' | 'mlp', m: LoraModule, biased: boolean): LinearWeights => ({
-      weight: w(`${p}.${kind}.${m}.weight`),
-      bias: biased ? w(`${p}.${kind}.${m}.bias`) : undefined,
-      lora: lora(i, m),
-    });
+    const proj = (kind: 'self_attn' | 'mlp', m: LoraModule, biased: boolean): LinearWeights => {
+      const name = `${p}.${kind}.${m}.weight`;
+      const quantized = int4(name);
+      return {
+        weight: quantized ? name : w(name),
+        int4: quantized,
+        bias: biased ? w(`${p}.${kind}.${m}.bias`) : undefined,
+        lora: lora(i, m),
+      };
+    };
     const layerWeights: DecoderLayerWeights = {
       inputNorm: w(`${p}.input_layernorm.weight`),
       postAttentionNorm: w(`${p}.post_attention_layernorm.weight`),

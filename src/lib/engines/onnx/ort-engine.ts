@@ -3,7 +3,7 @@
 // on the wasm EP otherwise. It is the only engine that runs our LoRA adapters, unmerged, so
 // the pipeline can curate with one adapter and generate with another without reloading
 // (method.md §2 self-curation with the model being trained).
-import { InputError, ModelLoadError } from '../../protocol/errors';
+import { CancelledError, InputError, ModelLoadError } from '../../protocol/errors';
 import type {
   AdapterSpec,
   ChatMessage,
@@ -25,10 +25,11 @@ import { parseDecoderConfig, type DecoderConfig } from './config';
 import { checkFits, chooseDevice, chooseWeightDtype, loadOrt, type OrtModule } from './device';
 import { generateBatch, type TokenResult } from './generator';
 import { toFloat16, type WeightTensor } from './half';
-import { checkpointTensorNames, checkpointTensorShape } from './llama-graph';
+import { INT4_BLOCK, int4TensorNames, int4TensorShapes, quantizeInt4 } from './int4';
+import { checkpointTensorNames, checkpointTensorShape, isProjectionWeight } from './llama-graph';
 import { resolveTiedEmbeddings } from './llama-session';
 import { ModelRunner } from './runner';
-import { parseSafetensors, toFloat32, type SafetensorsFile } from './safetensors';
+import { parseSafetensors, toFloat32, type F32Tensor, type SafetensorsFile } from './safetensors';
 import { scoreRows, type ScoreOptions, type ScoreRow } from './scorer';
 
 export interface OrtEngineOptions {
@@ -43,7 +44,8 @@ export interface OrtEngineOptions {
 /** Where and how precisely to run a model (ModelSpec's device and dtype). */
 export interface Placement {
   device?: 'webgpu' | 'wasm';
-  dtype?: 'fp16' | 'fp32';
+  /** 'int4': projections quantized at load time (int4.ts); the rest at the device default. */
+  dtype?: 'fp16' | 'fp32' | 'int4';
 }
 
 export interface GenerateBatchItem extends GenerateRequest {
@@ -94,15 +96,20 @@ export class OrtEngine implements Engine {
     const parsed = parseDecoderConfig(files.config); // ModelLoadError for other architectures
     const tokenizer = HfTokenizer.fromModelFiles(files);
     const device = await chooseDevice(wanted.device);
-    const dtype = chooseWeightDtype(device, wanted.dtype);
+    const requested = wanted.dtype;
+    const quantize = requested === 'int4' ? 'int4' : undefined;
+    const dtype = chooseWeightDtype(device, requested === 'int4' ? undefined : requested);
     const bytesPerWeight = dtype === 'fp16' ? 2 : 4;
     const shards = await readShards(files, opts);
     const config = resolveTiedEmbeddings(parsed, shards.tensors.keys());
     const names = checkpointTensorNames(config);
-    const bytes = names.map((n): [string, number] => [
-      n,
-      bytesPerWeight * checkpointTensorShape(config, n).reduce((a, b) => a * b, 1),
-    ]);
+    const int4 = (name: string) => quantize === 'int4' && isProjectionWeight(name);
+    let parameters = 0;
+    const bytes = names.map((n): [string, number] => {
+      const shape = checkpointTensorShape(config, n);
+      parameters += shape.reduce((a, b) => a * b, 1);
+      return [n, int4(n) ? int4WeightBytes(modelId, n, shape) : bytesPerWeight * count(shape)];
+    });
     const totalBytes = checkFits(modelId, bytes, device, dtype === 'fp16' ? 'f16' : 'f32');
     if (tokenizer.vocabSize > config.vocabSize) {
       throw new ModelLoadError(
@@ -111,6 +118,8 @@ export class OrtEngine implements Engine {
       );
     }
     const weights = new Map<string, WeightTensor>();
+    const projectionCount = names.filter(int4).length;
+    let quantized = 0;
     for (const name of names) {
       const raw = shards.tensors.get(name);
       if (!raw)
@@ -118,11 +127,25 @@ export class OrtEngine implements Engine {
           modelId,
           tensor: name,
         });
+      if (int4(name)) {
+        // Quantizing is the slow part of an int4 load (every projection weight is read once).
+        if (opts.signal?.aborted) throw new CancelledError('Model load cancelled');
+        for (const [part, t] of quantizedProjection(name, toFloat32(raw, name)))
+          weights.set(part, t);
+        opts.onProgress?.({
+          job: `load:${modelId}`,
+          phase: 'quantize',
+          done: ++quantized,
+          total: projectionCount,
+          unit: 'tensors',
+        });
+        continue;
+      }
       // bf16/f32/f16 files alike: rounded to f16 (nearest even) or widened to f32.
       weights.set(name, dtype === 'fp16' ? toFloat16(raw, name) : toFloat32(raw, name));
     }
     const ort = await (this.options.ort ?? loadOrt)();
-    const runner = await ModelRunner.create(ort, config, weights, device);
+    const runner = await ModelRunner.create(ort, config, weights, device, quantize);
     opts.onProgress?.({
       job: `load:${modelId}`,
       phase: 'compile',
@@ -134,9 +157,10 @@ export class OrtEngine implements Engine {
       id: modelId,
       engine: 'onnx',
       device: device.kind,
-      dtype,
+      dtype: quantize ?? dtype,
       contextLength: config.maxPositionEmbeddings,
-      parameters: totalBytes / bytesPerWeight,
+      parameters,
+      weightBytes: totalBytes,
     };
     this.model = {
       info,
@@ -313,4 +337,34 @@ async function readShards(files: ModelFiles, opts: EngineCallOptions): Promise<S
   const merged = { tensors: new Map(), metadata: {} } as SafetensorsFile;
   for (const f of Object.values(parsed)) for (const [k, v] of f.tensors) merged.tensors.set(k, v);
   return merged;
+}
+
+const count = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
+
+/** Resident bytes of a projection [n, k] as int4 blocks; K must fill whole blocks. */
+function int4WeightBytes(modelId: string, name: string, [n, k]: number[]): number {
+  if (k % INT4_BLOCK !== 0) {
+    throw new ModelLoadError(
+      `${modelId}: "${name}" has ${k} input features, not a multiple of the int4 block size ${INT4_BLOCK}; load it as fp32 or fp16`,
+      { modelId, tensor: name },
+    );
+  }
+  const shapes = int4TensorShapes(n, k, INT4_BLOCK);
+  return count(shapes.packed) + 4 * count(shapes.scales) + count(shapes.zeroPoints);
+}
+
+/**
+ * A projection weight quantized at load time to the int4 tensors MatMulNBits reads
+ * (weight-only, block 32 along K: issue 4 item 7). The f32 source is dropped afterwards.
+ */
+export function quantizedProjection(name: string, w: F32Tensor): [string, WeightTensor][] {
+  const [n, k] = w.shape;
+  const q = quantizeInt4(w.data, n, k, INT4_BLOCK);
+  const names = int4TensorNames(name);
+  const shapes = int4TensorShapes(n, k, INT4_BLOCK);
+  return [
+    [names.packed, { shape: shapes.packed, data: q.packed }],
+    [names.scales, { shape: shapes.scales, data: q.scales }],
+    [names.zeroPoints, { shape: shapes.zeroPoints, data: q.zeroPoints }],
+  ];
 }

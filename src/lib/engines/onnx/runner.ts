@@ -9,9 +9,10 @@ import { ropeTables, type DecoderConfig } from './config';
 import { weightTensors, type DeviceChoice, type OrtModule } from './device';
 import { commonWeightType, type WeightTensor } from './half';
 import { embedWeights } from './embed-weights';
+import { isInt4TensorName } from './int4';
 import {
   buildLlamaGraph,
-  checkpointTensorShape,
+  graphWeightSpecs,
   LORA_MODULES,
   LORA_SCALE_INPUT,
   pastKeyName,
@@ -73,9 +74,17 @@ export class ModelRunner {
     /** All f32, or all f16 (then the float16-weight graph is built). */
     weights: Map<string, WeightTensor>,
     device: DeviceChoice,
+    /** 'int4': projections come as int4 blocks (int4.ts) and run through MatMulNBits. */
+    quantize?: 'int4',
   ): Promise<ModelRunner> {
     const resolved = resolveTiedEmbeddings(config, weights.keys());
-    const options = { loraModules: LORA_MODULES, weightType: commonWeightType(weights) };
+    // The int4 scales are f32 whatever the float weights are; they do not set the weight type.
+    const floatWeights = new Map([...weights].filter(([name]) => !isInt4TensorName(name)));
+    const options = {
+      loraModules: LORA_MODULES,
+      weightType: commonWeightType(floatWeights),
+      quantize,
+    };
     const fullGraph = buildLlamaGraph(resolved, options);
     // On wasm the decode graph carries its weights as initializers (not inputs), so ORT keeps
     // them in its heap as constants instead of copying every weight into it on every run.
@@ -84,10 +93,11 @@ export class ModelRunner {
       lastLogitsOnly: true,
       weightsEmbedded: device.kind === 'wasm',
     });
-    for (const name of fullGraph.weightNames) {
+    for (const spec of graphWeightSpecs(resolved, options)) {
+      const name = spec.name;
       const t = weights.get(name);
       if (!t) throw new ModelLoadError(`Checkpoint is missing tensor "${name}"`, { tensor: name });
-      const expected = checkpointTensorShape(resolved, name);
+      const expected = spec.dims;
       if (expected.join('x') !== t.shape.join('x')) {
         throw new ModelLoadError(
           `Tensor "${name}" has shape [${t.shape}], config.json implies [${expected}]`,
