@@ -29,9 +29,14 @@ export interface DedupIndex {
   /**
    * Estimated Jaccard of a registered segment with `signature`, for indexes that keep a
    * compact form of the signatures instead of returning them (store/dedup-index.ts);
-   * undefined falls back to getSignature.
+   * undefined falls back to getSignature. When the similarity is below `threshold`, any value
+   * below it may come back (an upper bound from a compact form, without loading the signature).
    */
-  similarity?(segmentId: string, signature: Uint32Array): Promise<number | undefined>;
+  similarity?(
+    segmentId: string,
+    signature: Uint32Array,
+    threshold?: number,
+  ): Promise<number | undefined>;
 }
 
 /** Estimated Jaccard of `signature` with a registered segment's, if the index knows it. */
@@ -39,8 +44,9 @@ async function similarityTo(
   index: DedupIndex,
   segmentId: string,
   signature: Uint32Array,
+  threshold?: number,
 ): Promise<number | undefined> {
-  const compact = await index.similarity?.(segmentId, signature);
+  const compact = await index.similarity?.(segmentId, signature, threshold);
   if (compact !== undefined) return compact;
   const other = await index.getSignature(segmentId);
   return other && estimateJaccard(signature, other);
@@ -114,10 +120,14 @@ export class BufferedDedupIndex implements DedupIndex {
   async getSignature(segmentId: string): Promise<Uint32Array | undefined> {
     return this.pending.signatures.get(segmentId) ?? (await this.committed.getSignature(segmentId));
   }
-  async similarity(segmentId: string, signature: Uint32Array): Promise<number | undefined> {
+  async similarity(
+    segmentId: string,
+    signature: Uint32Array,
+    threshold?: number,
+  ): Promise<number | undefined> {
     const own = this.pending.signatures.get(segmentId);
     if (own) return estimateJaccard(signature, own);
-    return similarityTo(this.committed, segmentId, signature);
+    return similarityTo(this.committed, segmentId, signature, threshold);
   }
   async putSignature(segmentId: string, signature: Uint32Array): Promise<void> {
     this.pending.signatures.set(segmentId, signature);
@@ -201,7 +211,12 @@ export class Deduplicator {
       for (const candidate of bucket) {
         if (seen.has(candidate)) continue;
         seen.add(candidate);
-        const similarity = await similarityTo(this.index, candidate, signature);
+        const similarity = await similarityTo(
+          this.index,
+          candidate,
+          signature,
+          this.options.nearThreshold,
+        );
         if (similarity !== undefined && similarity >= this.options.nearThreshold) {
           return { hash, reason: 'near-duplicate', duplicateOf: candidate };
         }

@@ -31,62 +31,120 @@ export class U32List {
 }
 
 /**
- * Open-addressing multimap from a 32-bit key fingerprint to segment ordinals (linear probing,
- * load ≤ 0.7). One key may map to many ordinals, and two different keys may share a
- * fingerprint: callers verify (exact hash compare, or signature similarity for LSH bands), so a
- * collision costs one extra check, never a wrong decision. 8 bytes per slot.
+ * Growable Uint32 array in fixed pages of 64 Ki words: appending never copies what is there,
+ * so a 30 MB array does not briefly need 75 MB while it grows (peak heap, issue: < 300 MB).
+ */
+export class PagedU32List {
+  private static readonly bits = 16;
+  private readonly pages: Uint32Array[] = [];
+  length = 0;
+
+  /** Makes room for `n` more values (zeroed) and returns the offset they start at. */
+  reserve(n: number): number {
+    const at = this.length;
+    this.length += n;
+    while (this.pages.length << PagedU32List.bits < this.length)
+      this.pages.push(new Uint32Array(1 << PagedU32List.bits));
+    return at;
+  }
+  get(i: number): number {
+    return this.pages[i >>> PagedU32List.bits][i & 0xffff];
+  }
+  set(i: number, value: number): void {
+    this.pages[i >>> PagedU32List.bits][i & 0xffff] = value;
+  }
+}
+
+/** One shard of FingerprintMultimap: linear probing over `values.length` slots (any size). */
+interface Shard {
+  /** Low 24 bits: ordinal + 1 (0 marks an empty slot); high 8 bits: print bits 0–7. */
+  values: Uint32Array;
+  /** Print bits 8–23. */
+  mids: Uint16Array;
+  /** Print bits 26–31, the same for every entry of the shard (its index). */
+  prefix: number;
+  size: number;
+}
+
+const shardBits = 6;
+const maxLoad = 0.8;
+/** Print bits kept (the shard index holds bits 26–31; bits 24–25 are dropped). */
+const keptBits = 0xfcffffff;
+/** Ordinals fit in 24 bits: 16.7M kept segments, ~35 GB of text in one workspace. */
+export const maxOrdinals = (1 << 24) - 1;
+
+/**
+ * Open-addressing multimap from a 32-bit key fingerprint to segment ordinals, 6 bytes per slot.
+ * One key may map to many ordinals, and two keys may agree on the 30 fingerprint bits kept:
+ * callers verify (exact hash compare, or signature similarity for LSH bands), so a collision
+ * costs one extra check, never a wrong decision. Memory is what bounds a 1 GB ingest (~10M
+ * entries), so the load may reach 0.8, a shard grows by 1.5× (not 2×), and 64 shards grow one
+ * at a time, so a rehash holds old and new arrays of 1/64 of the table, not of all of it.
  */
 export class FingerprintMultimap {
-  private prints: Uint32Array;
-  /** ordinal + 1; 0 marks an empty slot. */
-  private values: Uint32Array;
-  private mask: number;
+  private readonly shards: Shard[] = Array.from({ length: 1 << shardBits }, (_, i) =>
+    newShard(64, (i << (32 - shardBits)) >>> 0),
+  );
   size = 0;
 
-  constructor(capacityPow2 = 1 << 12) {
-    this.prints = new Uint32Array(capacityPow2);
-    this.values = new Uint32Array(capacityPow2);
-    this.mask = capacityPow2 - 1;
-  }
-
   add(print: number, ordinal: number): void {
-    if ((this.size + 1) * 10 > this.values.length * 7) this.rehash();
-    this.insert(print >>> 0, ordinal + 1);
+    if (ordinal >= maxOrdinals) throw new RangeError('dedup index: too many segments');
+    const p = (print & keptBits) >>> 0;
+    const shard = this.shards[p >>> (32 - shardBits)];
+    if (shard.size + 1 > shard.values.length * maxLoad) grow(shard);
+    insert(shard, p, ordinal + 1);
+    shard.size++;
     this.size++;
   }
 
-  /** Ordinals stored under `print`, in insertion order. */
+  /** Ordinals stored under `print` (plus rare collisions), in insertion order. */
   get(print: number): number[] {
-    const p = print >>> 0;
+    const p = (print & keptBits) >>> 0;
+    const { values, mids } = this.shards[p >>> (32 - shardBits)];
+    const low = p & 0xff;
+    const mid = (p >>> 8) & 0xffff;
     const out: number[] = [];
-    let slot = spread(p) & this.mask;
+    const cap = values.length;
+    let slot = home(p, cap);
     for (;;) {
-      const v = this.values[slot];
+      const v = values[slot];
       if (v === 0) break;
-      if (this.prints[slot] === p) out.push(v - 1);
-      slot = (slot + 1) & this.mask;
+      if (v >>> 24 === low && mids[slot] === mid) out.push((v & 0xffffff) - 1);
+      slot = slot + 1 === cap ? 0 : slot + 1;
     }
     // Linear probing keeps insertion order per key except across wrap-around: sort to be sure.
     return out.length > 1 ? out.sort((a, b) => a - b) : out;
   }
+}
 
-  private insert(p: number, v: number): void {
-    let slot = spread(p) & this.mask;
-    while (this.values[slot] !== 0) slot = (slot + 1) & this.mask;
-    this.prints[slot] = p;
-    this.values[slot] = v;
-  }
+function newShard(capacity: number, prefix: number): Shard {
+  return { values: new Uint32Array(capacity), mids: new Uint16Array(capacity), prefix, size: 0 };
+}
 
-  private rehash(): void {
-    const oldPrints = this.prints;
-    const oldValues = this.values;
-    const cap = oldValues.length * 2;
-    this.prints = new Uint32Array(cap);
-    this.values = new Uint32Array(cap);
-    this.mask = cap - 1;
-    for (let i = 0; i < oldValues.length; i++)
-      if (oldValues[i] !== 0) this.insert(oldPrints[i], oldValues[i]);
+function home(p: number, cap: number): number {
+  return spread(p) % cap;
+}
+
+function insert(shard: Shard, p: number, value: number): void {
+  const { values, mids } = shard;
+  const cap = values.length;
+  let slot = home(p, cap);
+  while (values[slot] !== 0) slot = slot + 1 === cap ? 0 : slot + 1;
+  values[slot] = (value | ((p & 0xff) << 24)) >>> 0;
+  mids[slot] = (p >>> 8) & 0xffff;
+}
+
+function grow(shard: Shard): void {
+  const { values, mids, prefix } = shard;
+  const next = newShard(Math.ceil(values.length * 1.5), prefix);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === 0) continue;
+    // The kept print bits are the slot's stored bits plus the shard's own prefix.
+    insert(next, ((v >>> 24) | (mids[i] << 8) | prefix) >>> 0, v & 0xffffff);
   }
+  shard.values = next.values;
+  shard.mids = next.mids;
 }
 
 /** Fingerprints are already hashes; one multiply decorrelates slot from value. */

@@ -7,12 +7,15 @@
 // Layout (schema step 4): chunks are append-only records WITHOUT a key index. Step 3 had a
 // multiEntry index over every chunk's ~21 keys per segment, and those index inserts dominated
 // ingestion (thousands of B-tree inserts per batch). Now the index lives in memory while a job
-// runs — 32-bit key fingerprints in an open-addressing table, exact hashes and 16-bit
-// truncated signatures in typed arrays (~0.5 KB per kept segment) — and is rebuilt from the
-// chunks (one scan of typed arrays) when a job opens the workspace.
+// runs — key fingerprints in an open-addressing table, exact hashes and a 2-bit sketch of each
+// signature in typed arrays (~0.25 KB per kept segment) — and is rebuilt from the chunks (one
+// scan of typed arrays) when a job opens the workspace. Full signatures stay on disk: the
+// sketch bounds a candidate's similarity from above, and only candidates that might pass the
+// threshold (near duplicates, rare) load their chunk's signatures (peak heap, issue: < 300 MB).
 import type { DedupIndex, PendingAdditions } from '../corpus/dedup';
 import { hashString32 } from '../corpus/hash';
-import { FingerprintMultimap, IdList, U32List } from '../corpus/key-table';
+import { FingerprintMultimap, IdList, PagedU32List } from '../corpus/key-table';
+import { estimateJaccard } from '../corpus/minhash';
 import { newId } from '../util/ids';
 import type { Db } from './db';
 import type { DedupChunk, Id } from './schema';
@@ -32,26 +35,42 @@ function hashWords(hash: string): [number, number] {
 }
 
 /** Ids → ordinals for the segments recent lookups returned (for the signature checks). */
-const recentCacheSize = 65_536;
+const recentCacheSize = 8192;
+/** Committed chunks whose full signatures stay loaded (least recently used out). */
+const loadedChunks = 8;
+/** Bits kept of each signature value in the sketch, and values per sketch word. */
+const sketchBits = 2;
+const sketchMask = (1 << sketchBits) - 1;
+const valuesPerWord = 32 / sketchBits;
 
 export class IdbDedupIndex implements DedupIndex {
   private readonly ids = new IdList();
   private readonly table = new FingerprintMultimap();
   /** Two words of exact hash per ordinal. */
-  private readonly exact = new U32List();
-  /** Low 16 bits of each signature value, two per word (see `similarity`). */
-  private readonly sig16 = new U32List();
+  private readonly exact = new PagedU32List();
+  /** Low `sketchBits` bits of each signature value, packed (see `similarity`). */
+  private readonly sketch = new PagedU32List();
   private signatureLength = 0;
+  private sketchWords = 0;
+  /** Chunk ids and the first ordinal of each, in load order (to find a row's signature). */
+  private readonly chunkIds: Id[] = [];
+  private readonly chunkStarts: number[] = [];
+  /** Signatures of the chunk in flight (not yet readable from the database), by chunk number. */
+  private readonly inflightSignatures = new Map<number, Uint32Array>();
+  private readonly loaded = new Map<number, Uint32Array>();
   /** Ordinals of a batch whose transaction failed: ignored from then on. */
   private readonly dead: [number, number][] = [];
   private readonly recent = new Map<Id, number>();
   private inflightStart = 0;
 
-  private constructor(readonly workspaceId: Id) {}
+  private constructor(
+    private readonly db: Db,
+    readonly workspaceId: Id,
+  ) {}
 
   /** Opens the index and fills it from the workspace's committed chunks (one scan). */
   static async open(db: Db, workspaceId: Id): Promise<IdbDedupIndex> {
-    const index = new IdbDedupIndex(workspaceId);
+    const index = new IdbDedupIndex(db, workspaceId);
     let cursor = await db
       .transaction('dedupChunks')
       .store.index('byWorkspace')
@@ -73,7 +92,7 @@ export class IdbDedupIndex implements DedupIndex {
     const [hi, lo] = hashWords(hash);
     for (const ord of this.table.get(keyPrint(hashKey(hash)))) {
       if (this.isDead(ord)) continue;
-      if (this.exact.data[ord * 2] === hi && this.exact.data[ord * 2 + 1] === lo)
+      if (this.exact.get(ord * 2) === hi && this.exact.get(ord * 2 + 1) === lo)
         return this.remember(ord);
     }
     return undefined;
@@ -87,38 +106,76 @@ export class IdbDedupIndex implements DedupIndex {
   }
 
   /**
-   * Share of equal signature positions, compared on the low 16 bits: two unrelated values agree
-   * by chance with probability 2⁻¹⁶, which moves an estimate by < 0.001 — far below MinHash's
-   * own error — while halving memory. Candidates come from getHash/getBucket just before.
+   * Share of equal signature positions. Positions equal in full are equal in their low bits,
+   * so the sketch's share is an upper bound: below `threshold` it is returned as is (the
+   * decision is the same), otherwise the full signature decides. A segment of Jaccard s with
+   * the candidate agrees in about s + (1 − s)/4 of the sketch, so below s ≈ 0.73 (at the 0.8
+   * threshold) nothing is loaded: almost only near duplicates read signatures from disk.
+   * Candidates come from getHash/getBucket just before.
    */
-  async similarity(segmentId: string, signature: Uint32Array): Promise<number | undefined> {
+  async similarity(
+    segmentId: string,
+    signature: Uint32Array,
+    threshold?: number,
+  ): Promise<number | undefined> {
     const ord = this.recent.get(segmentId);
-    if (ord === undefined || signature.length !== this.signatureLength) return undefined;
-    const words = this.sig16.data;
-    const base = (ord * this.signatureLength) >>> 1;
+    const n = this.signatureLength;
+    if (ord === undefined || signature.length !== n) return undefined;
     let same = 0;
-    for (let i = 0; i < signature.length; i += 2) {
-      const w = words[base + (i >>> 1)];
-      if ((signature[i] & 0xffff) === (w & 0xffff)) same++;
-      if (i + 1 < signature.length && (signature[i + 1] & 0xffff) === w >>> 16) same++;
+    for (let w = 0; w < this.sketchWords; w++) {
+      const word = this.sketch.get(ord * this.sketchWords + w);
+      const from = w * valuesPerWord;
+      for (let i = from; i < Math.min(n, from + valuesPerWord); i++)
+        if ((signature[i] & sketchMask) === ((word >>> ((i - from) * sketchBits)) & sketchMask))
+          same++;
     }
-    return same / signature.length;
+    if (threshold !== undefined && same / n < threshold) return same / n;
+    const full = await this.fullSignature(ord);
+    return full && estimateJaccard(signature, full);
   }
 
-  async getSignature(): Promise<Uint32Array | undefined> {
-    // Full signatures stay on disk; the Deduplicator compares through `similarity`.
-    return undefined;
+  async getSignature(segmentId: string): Promise<Uint32Array | undefined> {
+    const ord = this.recent.get(segmentId);
+    return ord === undefined ? undefined : this.fullSignature(ord);
+  }
+
+  /** A registered segment's signature from its chunk (in flight, recently used, or on disk). */
+  private async fullSignature(ord: number): Promise<Uint32Array | undefined> {
+    let lo = 0;
+    let hi = this.chunkStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (this.chunkStarts[mid] <= ord) lo = mid;
+      else hi = mid - 1;
+    }
+    let rows = this.inflightSignatures.get(lo) ?? this.loaded.get(lo);
+    if (!rows) {
+      rows = (await this.db.get('dedupChunks', this.chunkIds[lo]))?.signatures;
+      if (!rows) return undefined;
+    }
+    if (!this.inflightSignatures.has(lo)) this.keepLoaded(lo, rows);
+    const at = (ord - this.chunkStarts[lo]) * this.signatureLength;
+    return rows.subarray(at, at + this.signatureLength);
+  }
+
+  private keepLoaded(chunk: number, rows: Uint32Array): void {
+    this.loaded.delete(chunk);
+    if (this.loaded.size >= loadedChunks) this.loaded.delete(this.loaded.keys().next().value!);
+    this.loaded.set(chunk, rows);
   }
 
   /** The batch taken last has committed: its segments are now part of the committed index. */
   dropInflight(): void {
     this.inflightStart = this.ids.length;
+    for (const [chunk, rows] of this.inflightSignatures) this.keepLoaded(chunk, rows);
+    this.inflightSignatures.clear();
   }
 
   /** The batch taken last failed: its segments leave the index. */
   discardInflight(): void {
     if (this.inflightStart < this.ids.length) this.dead.push([this.inflightStart, this.ids.length]);
     this.inflightStart = this.ids.length;
+    this.inflightSignatures.clear();
   }
 
   private isDead(ord: number): boolean {
@@ -140,20 +197,30 @@ export class IdbDedupIndex implements DedupIndex {
   private addSegment(id: Id, hi: number, lo: number, prints: ArrayLike<number>, sig: Uint32Array) {
     const ord = this.ids.push(id);
     const at = this.exact.reserve(2);
-    this.exact.data[at] = hi;
-    this.exact.data[at + 1] = lo;
+    this.exact.set(at, hi);
+    this.exact.set(at + 1, lo);
     for (let i = 0; i < prints.length; i++) this.table.add(prints[i], ord);
-    if (!this.signatureLength) this.signatureLength = sig.length;
-    const base = this.sig16.reserve(this.signatureLength >>> 1);
-    const words = this.sig16.data;
-    for (let i = 0; i < this.signatureLength; i += 2)
-      words[base + (i >>> 1)] = (sig[i] & 0xffff) | ((sig[i + 1] & 0xffff) << 16);
+    if (!this.signatureLength) {
+      this.signatureLength = sig.length;
+      this.sketchWords = Math.ceil(sig.length / valuesPerWord);
+    }
+    const base = this.sketch.reserve(this.sketchWords);
+    for (let w = 0; w < this.sketchWords; w++) {
+      let word = 0;
+      const from = w * valuesPerWord;
+      for (let i = from; i < Math.min(this.signatureLength, from + valuesPerWord); i++)
+        word |= (sig[i] & sketchMask) << ((i - from) * sketchBits);
+      this.sketch.set(base + w, word >>> 0);
+    }
   }
 
   /** Loads a committed chunk of either layout (step 3: key strings; step 4: fingerprints). */
-  private addChunk(chunk: DedupChunk): void {
+  private addChunk(chunk: DedupChunk): number {
     const n = chunk.signatureLength;
-    if (n % 2 !== 0) throw new Error('dedup signatures must have an even length');
+    if (this.signatureLength && n && n !== this.signatureLength)
+      throw new Error('dedup signatures must all have the same length');
+    this.chunkIds.push(chunk.id);
+    this.chunkStarts.push(this.ids.length);
     const rows = chunk.segmentIds.length;
     const words = new Uint32Array(rows * 2);
     const prints: number[][] = Array.from({ length: rows }, () => []);
@@ -173,6 +240,7 @@ export class IdbDedupIndex implements DedupIndex {
       const sig = chunk.signatures.subarray(r * n, r * n + n);
       this.addSegment(chunk.segmentIds[r], words[r * 2], words[r * 2 + 1], prints[r], sig);
     }
+    return this.chunkIds.length - 1;
   }
 
   // The committed index is written only by commitIngestBatch (see the header).
@@ -234,7 +302,7 @@ export class IdbDedupIndex implements DedupIndex {
       signatureLength,
     };
     this.inflightStart = this.ids.length;
-    this.addChunk(chunk);
+    this.inflightSignatures.set(this.addChunk(chunk), signatures);
     return chunk;
   }
 }
