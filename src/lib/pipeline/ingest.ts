@@ -9,13 +9,14 @@
 // decisions are the same as in an uninterrupted run: no duplicates, no gaps.
 import type { DocumentFormat, RawDocument, ReaderOptions, RecordIssue } from '../corpus/types';
 import { defaultSegmentOptions, type Segment, type SegmentOptions } from '../corpus/types';
-import { AppError, CancelledError, InputError, isCancel } from '../protocol/errors';
+import { CancelledError, InputError, isCancel } from '../protocol/errors';
 import type { Progress } from '../protocol/progress';
-import type { DocumentRecord, DropReason, Id, SourceFile, StoredSegment } from '../store/schema';
+import type { DropReason, Id, SourceFile } from '../store/schema';
 import type { FileUpdate, IngestBatch, IngestRepo, PendingDedup } from '../store/ingest-repo';
-import { segmentIdInPage } from '../store/segment-pages';
-import { newId } from '../util/ids';
 import { emptyCounts, type IngestCounts, type ReaderChoice } from './ingest-protocol';
+import { addCounts, addDocument, newBatch } from './ingest-batch';
+
+export { addCounts };
 
 /** Reads one file as a stream of documents (the readers' `readFile`). */
 export type ReadFn = (file: File, opts: ReaderOptions) => AsyncIterable<RawDocument>;
@@ -337,99 +338,4 @@ function issueMessage(issue: RecordIssue): string {
 
 function readerChoice(sf: SourceFile): ReaderChoice {
   return { textField: sf.reader?.textField, textFormat: sf.reader?.textFormat as DocumentFormat };
-}
-
-interface Batch {
-  /** Page of the batch's kept segments; every segment id is `<pageId>.<seq>`. */
-  pageId: Id;
-  files: FileUpdate[];
-  documents: DocumentRecord[];
-  segments: StoredSegment[];
-  delta: IngestCounts;
-  lengths: number[];
-  chars: number;
-}
-
-function newBatch(): Batch {
-  return {
-    pageId: newId(),
-    files: [],
-    documents: [],
-    segments: [],
-    delta: emptyCounts(),
-    lengths: [],
-    chars: 0,
-  };
-}
-
-async function addDocument(
-  deps: IngestDeps,
-  sf: SourceFile,
-  doc: RawDocument,
-  segOpts: SegmentOptions,
-  batch: Batch,
-  fileDelta: IngestCounts,
-): Promise<void> {
-  const deltas = [batch.delta, fileDelta];
-  let parsed: ReturnType<SegmentFn>;
-  try {
-    parsed = deps.segment(doc, segOpts);
-  } catch (err) {
-    // One unparsable document is a record issue, not a failed file.
-    if (err instanceof AppError && !(err instanceof InputError)) throw err;
-    // Counted only: the file's first issue messages come from the reader.
-    for (const d of deltas) d.issues++;
-    return;
-  }
-  const documentId = newId();
-  batch.documents.push({
-    id: documentId,
-    workspaceId: sf.workspaceId,
-    sourceFileId: sf.id,
-    offset: doc.offset,
-    title: parsed.title ?? doc.title,
-    url: doc.url,
-    chars: doc.content.length,
-  });
-  for (const d of deltas) d.documents++;
-  batch.chars += doc.content.length;
-  for (const seg of parsed.segments) {
-    const id = segmentIdInPage(batch.pageId, batch.segments.length);
-    let reason = seg.dropReason;
-    let hash: string;
-    if (reason) hash = deps.dedup.hash(seg.text);
-    else {
-      const verdict = await deps.dedup.check(id, seg.text);
-      hash = verdict.hash;
-      reason = verdict.reason;
-    }
-    const bucket = reason ?? 'kept';
-    batch.segments.push({
-      id,
-      workspaceId: sf.workspaceId,
-      documentId,
-      sourceFileId: sf.id,
-      headerPath: seg.headerPath,
-      text: seg.text,
-      chars: seg.text.length,
-      ...(reason ? { dropReason: reason } : {}),
-      hash,
-      bucket,
-    });
-    for (const d of deltas) {
-      d.segments++;
-      if (reason) d.dropped[reason] = (d.dropped[reason] ?? 0) + 1;
-      else d.kept++;
-    }
-    if (!reason) batch.lengths.push(seg.text.length);
-  }
-}
-
-export function addCounts(into: IngestCounts, delta: IngestCounts): void {
-  into.documents += delta.documents;
-  into.segments += delta.segments;
-  into.kept += delta.kept;
-  into.issues += delta.issues;
-  for (const [r, n] of Object.entries(delta.dropped) as [DropReason, number][])
-    into.dropped[r] = (into.dropped[r] ?? 0) + n;
 }

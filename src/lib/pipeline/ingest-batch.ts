@@ -1,0 +1,106 @@
+// One ingest batch: the documents, segments (with their dedup verdicts) and counters that
+// ingest.ts commits in a single IndexedDB transaction (method.md §2 "Data").
+import type { RawDocument } from '../corpus/types';
+import type { SegmentOptions } from '../corpus/types';
+import { AppError, InputError } from '../protocol/errors';
+import type { DocumentRecord, DropReason, Id, SourceFile, StoredSegment } from '../store/schema';
+import type { FileUpdate } from '../store/ingest-repo';
+import { segmentIdInPage } from '../store/segment-pages';
+import { newId } from '../util/ids';
+import { emptyCounts, type IngestCounts } from './ingest-protocol';
+import type { IngestDeps, SegmentFn } from './ingest';
+
+export interface Batch {
+  /** Page of the batch's kept segments; every segment id is `<pageId>.<seq>`. */
+  pageId: Id;
+  files: FileUpdate[];
+  documents: DocumentRecord[];
+  segments: StoredSegment[];
+  delta: IngestCounts;
+  lengths: number[];
+  chars: number;
+}
+
+export function newBatch(): Batch {
+  return {
+    pageId: newId(),
+    files: [],
+    documents: [],
+    segments: [],
+    delta: emptyCounts(),
+    lengths: [],
+    chars: 0,
+  };
+}
+
+export async function addDocument(
+  deps: IngestDeps,
+  sf: SourceFile,
+  doc: RawDocument,
+  segOpts: SegmentOptions,
+  batch: Batch,
+  fileDelta: IngestCounts,
+): Promise<void> {
+  const deltas = [batch.delta, fileDelta];
+  let parsed: ReturnType<SegmentFn>;
+  try {
+    parsed = deps.segment(doc, segOpts);
+  } catch (err) {
+    // One unparsable document is a record issue, not a failed file.
+    if (err instanceof AppError && !(err instanceof InputError)) throw err;
+    // Counted only: the file's first issue messages come from the reader.
+    for (const d of deltas) d.issues++;
+    return;
+  }
+  const documentId = newId();
+  batch.documents.push({
+    id: documentId,
+    workspaceId: sf.workspaceId,
+    sourceFileId: sf.id,
+    offset: doc.offset,
+    title: parsed.title ?? doc.title,
+    url: doc.url,
+    chars: doc.content.length,
+  });
+  for (const d of deltas) d.documents++;
+  batch.chars += doc.content.length;
+  for (const seg of parsed.segments) {
+    const id = segmentIdInPage(batch.pageId, batch.segments.length);
+    let reason = seg.dropReason;
+    let hash: string;
+    if (reason) hash = deps.dedup.hash(seg.text);
+    else {
+      const verdict = await deps.dedup.check(id, seg.text);
+      hash = verdict.hash;
+      reason = verdict.reason;
+    }
+    const bucket = reason ?? 'kept';
+    batch.segments.push({
+      id,
+      workspaceId: sf.workspaceId,
+      documentId,
+      sourceFileId: sf.id,
+      headerPath: seg.headerPath,
+      text: seg.text,
+      chars: seg.text.length,
+      ...(reason ? { dropReason: reason } : {}),
+      hash,
+      bucket,
+    });
+    for (const d of deltas) {
+      d.segments++;
+      if (reason) d.dropped[reason] = (d.dropped[reason] ?? 0) + 1;
+      else d.kept++;
+    }
+    if (!reason) batch.lengths.push(seg.text.length);
+  }
+}
+
+export function addCounts(into: IngestCounts, delta: IngestCounts): void {
+  into.documents += delta.documents;
+  into.segments += delta.segments;
+  into.kept += delta.kept;
+  into.issues += delta.issues;
+  for (const [r, n] of Object.entries(delta.dropped) as [DropReason, number][])
+    into.dropped[r] = (into.dropped[r] ?? 0) + n;
+}
