@@ -1,19 +1,9 @@
 // Small corpus files of every supported format, generated in the test (no data in the repo).
 import { gzipSync, zipSync } from 'fflate';
 import { parquetWriteBuffer } from 'hyparquet-writer';
+import { mulberry32 as rng } from '../../src/lib/engines/generation/rng';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const syllables = [
   'ka',

@@ -2,16 +2,7 @@
 // as Blobs chunk by chunk (the bytes live in the browser's blob store, not in the JS heap), so
 // the bench measures the pipeline, not the generator, and no data files live in the repo.
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as rng } from '../../../src/lib/engines/generation/rng';
 
 const onsets = [
   'b',

@@ -1,15 +1,7 @@
 // Deterministic synthetic corpus for ingest tests: markdown documents whose sections are
 // 600–3,000 characters of varied (non-repetitive) sentences, so they pass the segment filters.
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 as rng } from '../../../src/lib/engines/generation/rng';
+import { mulberry32 as rng } from '../../../src/lib/engines/generation/rng';
 
 const syllables = [
   'ka',
