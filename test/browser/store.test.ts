@@ -1,7 +1,7 @@
 // The store's core behaviours in real Chromium IndexedDB (the unit tests use fake-indexeddb).
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/lib/store';
-import type { DocumentRecord, SegmentRecord } from '../../src/lib/store/schema';
+import type { DocumentRecord, SegmentRecord } from '../../src/lib/domain';
 import { newId } from '../../src/lib/util/ids';
 
 const dbName = `browser-store-${newId()}`;

@@ -3,7 +3,7 @@
 // (the paper gives no threshold). The index is an async port so the same decisions hold
 // across files, across separate imports into one workspace and across a reload mid-ingest:
 // the ingestion layer backs it with IndexedDB and commits additions with each batch.
-import type { DropReason } from '../store/schema';
+import type { DropReason } from '../domain';
 import { hash64Hex, normalizeForHash } from './hash';
 import {
   bandKeys,

@@ -9,7 +9,7 @@
 // iframes, page-level header/footer, hidden elements and chrome-named containers are skipped.
 import { Readability } from '@mozilla/readability';
 import { parseHTML } from 'linkedom';
-import type { Block } from './segment';
+import type { Block } from './types';
 
 export interface HtmlOptions {
   /** Use a single <main>/<article> directly instead of running Readability (default true). */

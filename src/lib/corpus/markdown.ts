@@ -2,7 +2,7 @@
 // headers are ATX (`## Title`) and Setext (`Title` underlined with === or ---), as in
 // CommonMark; lines inside fenced code blocks are text, so a `# comment` in a shell snippet
 // never starts a section. List, quote and code lines are kept verbatim.
-import type { Block } from './segment';
+import type { Block } from './types';
 
 const fenceOpen = /^ {0,3}(`{3,}|~{3,})/;
 const atxHeader = /^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$/;

@@ -18,18 +18,13 @@
 // - Filters run in this order and the first hit is the reason: empty-header,
 //   navigation-header (own header or any ancestor), caps-header (own header), too-short,
 //   too-long, repetitive (the costliest, so last).
-import type { DropReason } from '../store/schema';
+import type { DropReason } from '../domain';
 import { isCapsHeader, isNavigationHeader, isRepetitive, splitSentences } from './filters';
 import { extractHtml } from './html';
 import { markdownBlocks, textBlocks } from './markdown';
-import type { RawDocument, Segment, SegmentOptions } from './types';
+import type { Block, RawDocument, Segment, SegmentOptions } from './types';
 
-/** A run of text under one header (level 1–6), or before any header (level 0). */
-export interface Block {
-  level: number;
-  header?: string;
-  text: string;
-}
+export type { Block };
 
 interface HeaderNode {
   level: number;

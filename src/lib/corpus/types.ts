@@ -1,10 +1,9 @@
 // Contracts between the corpus stages: readers turn files into RawDocuments (streaming),
 // the segmenter turns a RawDocument into Segments (method.md §2, "Segmentation"), and the
 // deduplicator decides across the whole workspace which segments are duplicates.
-import type { DropReason } from '../store/schema';
+import type { DocumentFormat, DropReason } from '../domain';
 
-/** How a document's text is structured, which decides how headers are found. */
-export type DocumentFormat = 'html' | 'markdown' | 'text';
+export type { DocumentFormat };
 
 /** One document as a reader yields it, before segmentation. */
 export interface RawDocument {
@@ -64,6 +63,16 @@ export const defaultSegmentOptions: SegmentOptions = {
   repeatJaccard: 0.7,
   maxRepeatRatio: 0.3,
 };
+
+/**
+ * A run of text under one header (level 1–6), or before any header (level 0): what the HTML
+ * and Markdown extractors hand the segmenter (here so they need not import segment.ts).
+ */
+export interface Block {
+  level: number;
+  header?: string;
+  text: string;
+}
 
 /** One segment out of the segmenter: text under a header incl. lower-level subtrees. */
 export interface Segment {

@@ -6,8 +6,8 @@ import { BufferedDedupIndex, Deduplicator, type DedupOptions } from '../corpus/d
 import type { Db } from '../store/db';
 import { IdbDedupIndex } from '../store/dedup-index';
 import type { PendingDedup } from '../store/ingest-repo';
-import type { Id } from '../store/schema';
-import type { DedupPort } from './ingest';
+import type { Id } from '../domain';
+import type { DedupPort } from './ingest-deps';
 
 export class WorkspaceDedup implements DedupPort {
   private readonly buffered: BufferedDedupIndex;

@@ -3,12 +3,13 @@
 import type { RawDocument } from '../corpus/types';
 import type { SegmentOptions } from '../corpus/types';
 import { AppError, InputError } from '../protocol/errors';
-import type { DocumentRecord, DropReason, Id, SourceFile, StoredSegment } from '../store/schema';
+import type { DocumentRecord, DropReason, Id, SourceFile } from '../domain';
+import type { StoredSegment } from '../store/schema';
 import type { FileUpdate } from '../store/ingest-repo';
 import { segmentIdInPage } from '../store/segment-pages';
 import { newId } from '../util/ids';
-import { emptyCounts, type IngestCounts } from './ingest-protocol';
-import type { IngestDeps, SegmentFn } from './ingest';
+import { emptyCounts, type IngestCounts } from '../domain';
+import type { IngestDeps, SegmentFn } from './ingest-deps';
 
 export interface Batch {
   /** Page of the batch's kept segments; every segment id is `<pageId>.<seq>`. */

@@ -1,54 +1,29 @@
 // Wire schema of workers/ingest.worker.ts (one entry per method: req, res, streamed event).
 // Progress travels as Progress {phase: 'read', unit: 'bytes'}; counts stream as events so the
 // Data step can update its per-reason table while the job runs.
-import type { DocumentFormat, SegmentOptions } from '../corpus/types';
-import type { SeedLineError } from '../corpus/seeds/records';
-import type { SeedFieldMapping, SeedShape } from '../corpus/seeds/seed-import';
-import type { DropReason, Id, SourceFile } from '../store/schema';
+import type { SegmentOptions } from '../corpus/types';
+import type {
+  Id,
+  IngestResult,
+  IngestEvent,
+  ReaderChoice,
+  SeedFieldMapping,
+  SeedImportOutcome,
+  SeedPreview,
+} from '../domain';
 
-/** Running totals of one ingest job (or of a workspace's whole corpus). */
-export interface IngestCounts {
-  files: number;
-  filesDone: number;
-  filesFailed: number;
-  bytes: number;
-  documents: number;
-  segments: number;
-  kept: number;
-  dropped: Partial<Record<DropReason, number>>;
-  /** Records skipped with a reason (malformed line, missing field). */
-  issues: number;
-}
-
-export function emptyCounts(): IngestCounts {
-  return {
-    files: 0,
-    filesDone: 0,
-    filesFailed: 0,
-    bytes: 0,
-    documents: 0,
-    segments: 0,
-    kept: 0,
-    dropped: {},
-    issues: 0,
-  };
-}
-
-export type IngestEvent =
-  | { kind: 'counts'; counts: IngestCounts }
-  | {
-      kind: 'file';
-      sourceFileId: Id;
-      name: string;
-      status: SourceFile['status'];
-      error?: string;
-    };
-
-/** How structured records (JSONL, JSON, CSV, Parquet) map to text. */
-export interface ReaderChoice {
-  textField?: string;
-  textFormat?: DocumentFormat;
-}
+// The payload types live in the domain module (the Data step and the store read them too).
+export { emptyCounts } from '../domain';
+export type {
+  IngestCounts,
+  IngestEvent,
+  IngestResult,
+  ReaderChoice,
+  SeedFieldMapping,
+  SeedImportOutcome,
+  SeedLineError,
+  SeedPreview,
+} from '../domain';
 
 export interface IngestRequest {
   workspaceId: Id;
@@ -56,12 +31,6 @@ export interface IngestRequest {
   files: { file: File; path?: string }[];
   reader?: ReaderChoice;
   segment?: Partial<SegmentOptions>;
-}
-
-export interface IngestResult {
-  importId: Id | null;
-  files: { id: Id; name: string; status: SourceFile['status']; error?: string }[];
-  counts: IngestCounts;
 }
 
 export interface ResumeRequest {
@@ -77,39 +46,15 @@ export interface DemoRequest {
   baseUrl: string;
 }
 
-export type { SeedFieldMapping, SeedLineError };
-
-/** A seed file's detected shape, fields and first pairs, for the preview and mapping form. */
 export interface SeedPreviewRequest {
   file: File;
   mapping?: SeedFieldMapping;
-}
-
-export interface SeedPreview {
-  file: string;
-  /** Field names seen in the first records (choices for a manual mapping). */
-  fields: string[];
-  shape: SeedShape | null;
-  mapping: SeedFieldMapping | null;
-  rows: { instruction: string; input?: string; output: string }[];
-  /** Pairs that would be imported. */
-  valid: number;
-  errors: SeedLineError[];
-  /** Set when the file cannot be imported as it is (unknown shape: map the fields by hand). */
-  problem: string | null;
 }
 
 export interface SeedImportRequest {
   workspaceId: Id;
   file: File;
   mapping?: SeedFieldMapping;
-}
-
-export interface SeedImportOutcome {
-  imported: number;
-  errors: SeedLineError[];
-  /** Errors beyond those listed (the list is capped). */
-  moreErrors: number;
 }
 
 export type IngestSchema = {

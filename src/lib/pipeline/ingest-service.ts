@@ -5,7 +5,7 @@ import { defaultSegmentOptions, type SegmentOptions } from '../corpus/types';
 import { InputError } from '../protocol/errors';
 import type { CallContext } from '../protocol/server';
 import type { IngestRepo } from '../store/ingest-repo';
-import type { Id, SourceFile } from '../store/schema';
+import type { Id, SourceFile } from '../domain';
 import { newId } from '../util/ids';
 import {
   ingestFiles,

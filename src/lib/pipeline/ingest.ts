@@ -7,51 +7,18 @@
 // loses at most the uncommitted batch; resuming re-reads the file, skips the committed
 // documents and continues — the dedup index on disk is exactly the committed state, so the
 // decisions are the same as in an uninterrupted run: no duplicates, no gaps.
-import type { DocumentFormat, RawDocument, ReaderOptions, RecordIssue } from '../corpus/types';
-import { defaultSegmentOptions, type Segment, type SegmentOptions } from '../corpus/types';
+import type { DocumentFormat, ReaderOptions, RecordIssue } from '../corpus/types';
+import { defaultSegmentOptions, type SegmentOptions } from '../corpus/types';
 import { CancelledError, InputError, isCancel } from '../protocol/errors';
 import type { Progress } from '../protocol/progress';
-import type { DropReason, Id, SourceFile } from '../store/schema';
-import type { FileUpdate, IngestBatch, IngestRepo, PendingDedup } from '../store/ingest-repo';
+import type { Id, SourceFile } from '../domain';
+import type { FileUpdate, IngestBatch } from '../store/ingest-repo';
 import { emptyCounts, type IngestCounts, type ReaderChoice } from './ingest-protocol';
 import { addCounts, addDocument, newBatch } from './ingest-batch';
+import type { IngestDeps } from './ingest-deps';
 
 export { addCounts };
-
-/** Reads one file as a stream of documents (the readers' `readFile`). */
-export type ReadFn = (file: File, opts: ReaderOptions) => AsyncIterable<RawDocument>;
-/** Splits a document into segments with per-segment filter reasons (the segmenter). */
-export type SegmentFn = (
-  doc: RawDocument,
-  opts: SegmentOptions,
-) => { title?: string; segments: Segment[] };
-
-/** Cross-import dedup decisions, backed by the persisted index (see dedup-port.ts). */
-export interface DedupPort {
-  /** Decides for a segment that passed the filters; registers it as pending when unique. */
-  check(segmentId: Id, text: string): Promise<{ hash: string; reason?: DropReason }>;
-  /** Hash of a segment that is not checked (already dropped by a filter). */
-  hash(text: string): string;
-  /** Index additions since the last take, written in the batch's transaction. */
-  takePending(): PendingDedup;
-  /** The batch's transaction failed: forget its pending additions. */
-  discardPending(): void;
-  /** The batch taken last has committed (its additions are now on disk). */
-  committed(): void;
-}
-
-/** Where a source file's bytes come from when the job (re)starts. */
-export type OpenSource = (sf: SourceFile) => Promise<File | null>;
-
-export interface IngestDeps {
-  repo: IngestRepo;
-  read: ReadFn;
-  segment: SegmentFn;
-  dedup: DedupPort;
-  open: OpenSource;
-  /** Called once a file is fully ingested (deletes its staged copy). */
-  release?: (sf: SourceFile) => Promise<void>;
-}
+export type { DedupPort, IngestDeps, OpenSource, ReadFn, SegmentFn } from './ingest-deps';
 
 export interface IngestOptions {
   segment?: Partial<SegmentOptions>;

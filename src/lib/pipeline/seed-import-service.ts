@@ -5,7 +5,7 @@ import { readSeedRecords } from '../corpus/seeds/records';
 import { importSeeds, type SeedFieldMapping } from '../corpus/seeds/seed-import';
 import { InputError } from '../protocol/errors';
 import type { Store } from '../store';
-import type { Id } from '../store/schema';
+import type { Id } from '../domain';
 import type { SeedImportOutcome, SeedPreview } from './ingest-protocol';
 
 /** Line errors returned to the UI; the rest are counted. */

@@ -2,16 +2,20 @@
 // imports run in the ingest worker as tracked jobs (progress, ETA, cancel in the jobs area);
 // counts, histogram, samples and the segment browser read the store through a small port.
 import { RpcClient, type Progress, type WorkerLike } from '../protocol';
-import type { CorpusStats, DropReason, SegmentRecord, SourceFile } from '../store/schema';
 import type {
+  CorpusStats,
+  DropReason,
   IngestCounts,
+  IngestEvent,
   IngestResult,
-  IngestSchema,
   ReaderChoice,
   SeedFieldMapping,
   SeedImportOutcome,
   SeedPreview,
-} from '../pipeline/ingest-protocol';
+  SegmentRecord,
+  SourceFile,
+} from '../domain';
+import type { IngestSchema } from '../pipeline/ingest-protocol';
 import type { JobsState } from './jobs.svelte';
 import { describeError } from './ports';
 
@@ -252,7 +256,7 @@ export class CorpusState {
     this.client.terminate();
   }
 
-  private onEvent(e: import('../pipeline/ingest-protocol').IngestEvent): void {
+  private onEvent(e: IngestEvent): void {
     if (e.kind === 'counts') this.live = e.counts;
     else {
       const i = this.files.findIndex((f) => f.id === e.sourceFileId);

@@ -1,6 +1,6 @@
 // The part of the store (src/lib/store/index.ts) that the state classes use. State classes
 // depend on this shape, not on IndexedDB, so they run against a fake in unit tests.
-import type { Workspace } from '../store/schema';
+import type { Workspace } from '../domain';
 
 export type { Workspace };
 

@@ -5,7 +5,7 @@ import { newId } from '../util/ids';
 import type { Db } from './db';
 import { requireWorkspace } from './corpus-repo';
 import { approxBatchBytes, approxBytes, toPlain } from './plain';
-import type { Checkpoint, Evaluation, Id, SeedPair } from './schema';
+import type { Checkpoint, Evaluation, Id, SeedPair } from '../domain';
 import { writeTx } from './tx';
 
 export type NewSeed = Omit<SeedPair, 'id' | 'workspaceId'> & { id?: Id };

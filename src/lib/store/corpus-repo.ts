@@ -14,9 +14,9 @@ import {
   type SegmentBucket,
   type SegmentRecord,
   type SourceFile,
-  type StoredSegment,
   type Workspace,
-} from './schema';
+} from '../domain';
+import { type StoredSegment } from './schema';
 import {
   getPaged,
   hashKeyOf,

@@ -2,7 +2,8 @@
 // virtualised lists and resumable jobs) and random samples that skip with `advance`.
 import type { IDBPIndex, IndexKey, IndexNames, StoreValue } from 'idb';
 import type { StoreName } from './db';
-import type { HumpbackDB, Id } from './schema';
+import type { Id } from '../domain';
+import type { HumpbackDB } from './schema';
 
 type Index<S extends StoreName, I extends IndexNames<HumpbackDB, S>> = IDBPIndex<
   HumpbackDB,

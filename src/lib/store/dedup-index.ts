@@ -18,7 +18,7 @@ import { FingerprintMultimap, IdList, PagedU32List } from '../corpus/key-table';
 import { estimateJaccard } from '../corpus/minhash';
 import { newId } from '../util/ids';
 import type { Db } from './db';
-import type { DedupChunk, Id } from './schema';
+import type { DedupChunk, Id } from '../domain';
 
 /** Workspace-scoped key as stored in step-3 chunks (`DedupChunk.keys`). */
 export const scopedKey = (workspaceId: Id, key: string): string => `${workspaceId}\u0000${key}`;

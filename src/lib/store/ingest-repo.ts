@@ -3,7 +3,6 @@
 // ones up to a per-reason sample cap), the dedup index additions, the corpus counters and the
 // source file's advanced cursor. Either all of it lands or none of it, which is what makes a
 // resumed import exactly-once.
-import type { IngestCounts } from '../pipeline/ingest-protocol';
 import { AppError, NotFoundError } from '../protocol/errors';
 import { requireWorkspace, segmentsRepo } from './corpus-repo';
 import { makePage } from './segment-pages';
@@ -15,11 +14,12 @@ import type {
   DocumentRecord,
   DropReason,
   Id,
+  IngestCounts,
   SourceFile,
   SegmentRecord,
-  StoredSegment,
   Workspace,
-} from './schema';
+} from '../domain';
+import type { StoredSegment } from './schema';
 import { writeTx } from './tx';
 
 /** Dropped segments stored per reason and workspace, for "show samples" (all are counted). */

@@ -7,12 +7,12 @@ import { runStores, type Db } from './db';
 import { pageByIndex, type Page } from './cursor';
 import { requireWorkspace } from './corpus-repo';
 import { approxBatchBytes, approxBytes, toPlain } from './plain';
-import type { Candidate, Id, Run, StageName, StageState } from './schema';
+import type { Candidate, Id, Run, RunConfig, StageName, StageState } from '../domain';
 import { writeTx } from './tx';
 
 export interface NewRun {
   name: string;
-  config: Record<string, unknown>;
+  config: RunConfig;
 }
 
 /** One rater verdict for a candidate (method.md §3: score 1–5 with the model's reasoning). */

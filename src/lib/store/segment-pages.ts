@@ -10,7 +10,8 @@
 // across both stores.
 import type { IDBPTransaction } from 'idb';
 import type { Db } from './db';
-import type { HumpbackDB, Id, SegmentPage, SegmentRecord } from './schema';
+import type { Id, SegmentRecord } from '../domain';
+import type { HumpbackDB, SegmentPage } from './schema';
 
 type ReadTx = IDBPTransaction<HumpbackDB, ('segments' | 'segmentPages')[], 'readonly'>;
 

@@ -5,7 +5,7 @@ import { newId } from '../util/ids';
 import { workspaceStores, type Db } from './db';
 import { sampleByIndex } from './cursor';
 import { approxBatchBytes, approxBytes, toPlain } from './plain';
-import type { Workspace } from './schema';
+import type { Workspace } from '../domain';
 import { writeTx } from './tx';
 
 export interface WorkspaceUsage {

@@ -13,7 +13,7 @@ import {
 } from '../engines/onnx/safetensors';
 import { InputError, NotFoundError } from '../protocol/errors';
 import type { CheckpointInfo, NewCheckpoint } from '../store/artifacts-repo';
-import type { Checkpoint } from '../store/schema';
+import type { Checkpoint } from '../domain';
 import { adamMName, adamVName } from './optimizer-graph';
 
 export const CHECKPOINT_FORMAT = 'humpback-train-state/1';

@@ -16,7 +16,7 @@ import { backtranslationPrompt } from '../method/prompts';
 import { isSelected } from '../method/selection';
 import { taggedMessages, tagFor, type ExampleOrigin } from '../method/tagging';
 import { InputError } from '../protocol/errors';
-import type { Candidate, SegmentRecord, SeedPair } from '../store/schema';
+import type { Candidate, SegmentRecord, SeedPair } from '../domain';
 import type { TrainBatch } from './artifacts';
 import { mixSeed } from './lora-init';
 

@@ -9,7 +9,7 @@ import {
 } from '../../../src/lib/corpus/filters';
 import { classifySegment, segmentBlocks, type Block } from '../../../src/lib/corpus/segment';
 import { defaultSegmentOptions, type SegmentOptions } from '../../../src/lib/corpus/types';
-import type { DropReason } from '../../../src/lib/store/schema';
+import type { DropReason } from '../../../src/lib/domain';
 import { prose, rng, sentence } from './fixtures';
 
 const opts: SegmentOptions = { ...defaultSegmentOptions, minChars: 100, maxChars: 800 };

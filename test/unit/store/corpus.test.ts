@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { freshStore, makeDocs, makeSegments } from './helpers';
 import { NotFoundError } from '../../../src/lib/protocol/errors';
-import type { SegmentRecord, SourceFile } from '../../../src/lib/store/schema';
+import type { SegmentRecord, SourceFile } from '../../../src/lib/domain';
 
 afterEach(() => vi.restoreAllMocks());
 

@@ -1,7 +1,7 @@
 // Shared set-up for store tests: a fresh database per test (fake-indexeddb in Node).
 import 'fake-indexeddb/auto';
 import { openStore, type Store } from '../../../src/lib/store';
-import type { DocumentRecord, SegmentRecord } from '../../../src/lib/store/schema';
+import type { DocumentRecord, SegmentRecord } from '../../../src/lib/domain';
 import { newId } from '../../../src/lib/util/ids';
 
 export async function freshStore(): Promise<{ store: Store; name: string }> {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { freshStore } from './helpers';
 import { NotFoundError } from '../../../src/lib/protocol/errors';
-import type { Candidate } from '../../../src/lib/store/schema';
+import { pairwiseResult, type Candidate, type RunConfig } from '../../../src/lib/domain';
 
 const candidate = (workspaceId: string, runId: string, segmentId: string): Candidate => ({
   id: `${runId}-${segmentId}`,
@@ -17,10 +17,27 @@ describe('runs', () => {
   it('create, list newest first, updateStage merges state, rename', async () => {
     const { store } = await freshStore();
     const ws = await store.workspaces.create('w');
-    const a = await store.runs.create(ws.id, { name: 'a', config: { threshold: 4.5 } });
+    const config: RunConfig = {
+      iterations: 3,
+      threshold: 4.5,
+      seeds: { count: 12, source: 'seed.jsonl' },
+      corpus: { keptSegments: 500, documents: 40, takenAt: 1 },
+      lineage: [
+        {
+          kind: 'curate',
+          iteration: 3,
+          model: { id: 'SmolLM2-135M', dtype: 'q4f16_1' },
+          adapterCheckpointId: 'ckpt-m2',
+          engine: 'webllm',
+          promptVersion: 'curate-v1',
+          sampling: { temperature: 0.2, topP: 0.9, seed: 7 },
+        },
+      ],
+    };
+    const a = await store.runs.create(ws.id, { name: 'a', config });
     const b = await store.runs.create(ws.id, { name: 'b', config: {} });
     expect((await store.runs.list(ws.id)).map((r) => r.id)).toEqual([b.id, a.id]);
-    expect((await store.runs.get(a.id))?.config).toEqual({ threshold: 4.5 });
+    expect((await store.runs.get(a.id))?.config).toEqual(config);
 
     await store.runs.updateStage(a.id, 'augment', { status: 'running', total: 10, startedAt: 1 });
     const after = await store.runs.updateStage(a.id, 'augment', { done: 4 });
@@ -52,7 +69,11 @@ describe('runs', () => {
         meta: {},
         bytes: new ArrayBuffer(8),
       });
-      await store.evaluations.add({ workspaceId: ws.id, runId: run.id, kind: 'k', results: {} });
+      await store.evaluations.add({
+        workspaceId: ws.id,
+        runId: run.id,
+        results: { kind: 'held-out-loss', model: 'm0', examples: 4, loss: 2, perplexity: 7.39 },
+      });
     }
     await store.runs.delete(gone.id);
     expect(await store.runs.get(gone.id)).toBeUndefined();
@@ -168,12 +189,17 @@ describe('seeds, checkpoints, evaluations', () => {
   it('evaluations add, get, list, delete', async () => {
     const { store } = await freshStore();
     const ws = await store.workspaces.create('w');
-    const e = await store.evaluations.add({
-      workspaceId: ws.id,
-      kind: 'win-rate',
-      results: { wins: 3 },
-    });
-    expect(await store.evaluations.get(e.id)).toEqual(e);
+    const judged = { model: 'm1', baseline: 'm0', judge: 'm1', wins: 6, losses: 2, ties: 2 };
+    const e = await store.evaluations.add({ workspaceId: ws.id, results: pairwiseResult(judged) });
+    const stored = await store.evaluations.get(e.id);
+    expect(stored).toEqual(e);
+    // Ties count half: (6 + 1) / 10, s.e. sqrt(0.7 · 0.3 / 10).
+    expect(stored?.results).toMatchObject({ kind: 'pairwise', wins: 6, losses: 2, ties: 2 });
+    expect(stored?.results.kind === 'pairwise' && stored.results.winRate).toBeCloseTo(0.7, 12);
+    expect(stored?.results.kind === 'pairwise' && stored.results.standardError).toBeCloseTo(
+      Math.sqrt(0.021),
+      12,
+    );
     expect(await store.evaluations.list({ workspaceId: ws.id })).toEqual([e]);
     await store.evaluations.delete(e.id);
     expect(await store.evaluations.list({ workspaceId: ws.id })).toEqual([]);

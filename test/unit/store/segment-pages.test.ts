@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { emptyCounts } from '../../../src/lib/pipeline/ingest-protocol';
 import { IngestRepo } from '../../../src/lib/store/ingest-repo';
-import type { SegmentRecord, SourceFile, StoredSegment } from '../../../src/lib/store/schema';
+import type { SegmentRecord, SourceFile } from '../../../src/lib/domain';
+import type { StoredSegment } from '../../../src/lib/store/schema';
 import { pageOfSegment, segmentIdInPage } from '../../../src/lib/store/segment-pages';
 import { newId } from '../../../src/lib/util/ids';
 import { freshStore, makeDocs, makeSegments } from './helpers';

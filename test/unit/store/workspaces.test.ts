@@ -88,7 +88,11 @@ describe('workspaces', () => {
         meta: {},
         bytes: new ArrayBuffer(64),
       });
-      await store.evaluations.add({ workspaceId: ws.id, runId: run.id, kind: 'k', results: {} });
+      await store.evaluations.add({
+        workspaceId: ws.id,
+        runId: run.id,
+        results: { kind: 'held-out-loss', model: 'm', examples: 1, loss: 1, perplexity: 2.72 },
+      });
       return ws;
     };
     const keep = await fill('keep');

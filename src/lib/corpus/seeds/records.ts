@@ -2,6 +2,7 @@
 // Seed sets are small (the paper uses 3,200 pairs, method.md §2), so records are
 // collected in memory, bounded by a size cap; decoding reuses the corpus readers' rules.
 import Papa from 'papaparse';
+import type { SeedLineError } from '../../domain/seeds';
 import { InputError } from '../../protocol/errors';
 import { decodeText, splitLines } from '../decode';
 import { streamChunks } from '../readers/bytes';
@@ -13,11 +14,7 @@ export interface SeedRecord {
   value: unknown;
 }
 
-export interface SeedLineError {
-  line: number;
-  message: string;
-  field?: string;
-}
+export type { SeedLineError };
 
 export const SEED_EXTENSIONS = ['.jsonl', '.ndjson', '.json', '.csv', '.tsv'];
 const MAX_SEED_BYTES = 256 * 1024 ** 2;

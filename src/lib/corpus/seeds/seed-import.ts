@@ -3,20 +3,16 @@
 // ShareGPT, prompt/response, Dolly — detected per file from its first records, or an
 // explicit field mapping. Every bad record is reported by line; good ones are kept.
 import { InputError } from '../../protocol/errors';
-import type { SeedPair } from '../../store/schema';
+import type {
+  NewSeedPair,
+  SeedFieldMapping,
+  SeedLineError,
+  SeedShape,
+} from '../../domain/seeds';
 import { listFields } from '../readers/fields';
-import { readSeedRecords, type SeedLineError } from './records';
+import { readSeedRecords } from './records';
 
-export type NewSeedPair = Omit<SeedPair, 'id' | 'workspaceId'>;
-export type SeedShape =
-  'alpaca' | 'dolly' | 'openai-messages' | 'sharegpt' | 'prompt-response' | 'custom';
-
-/** Explicit field names, for files whose shape is not detected (or detected wrongly). */
-export interface SeedFieldMapping {
-  instruction: string;
-  output: string;
-  input?: string;
-}
+export type { NewSeedPair, SeedFieldMapping, SeedShape };
 
 export interface SeedImportOptions {
   mapping?: SeedFieldMapping;

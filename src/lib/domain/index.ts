@@ -1,0 +1,6 @@
+// The domain types shared by every layer (README "Architecture"): records, run configs,
+// evaluation results, ingest reports. This folder imports nothing outside itself.
+export * from './corpus';
+export * from './ingest';
+export * from './runs';
+export * from './seeds';

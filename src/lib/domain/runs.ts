@@ -1,0 +1,180 @@
+// Runs of the method (method.md §1: seed → M_yx → augment → curate/train iterations → eval)
+// and what they produce: candidates, checkpoints and evaluations. A run's config records,
+// for every stage, which model, adapter, engine, prompt version and sampling settings
+// produced its output (lineage), so a run can be reproduced and its results explained.
+import type { Id } from './corpus';
+
+export type StageName =
+  | 'train-backward'
+  | 'augment'
+  | 'train-m0'
+  | 'curate'
+  | 'train-m1'
+  | 'recurate'
+  | 'train-m2'
+  | 'evaluate';
+
+export interface StageState {
+  status: 'pending' | 'running' | 'done' | 'failed' | 'cancelled';
+  done: number;
+  total: number | null;
+  startedAt?: number;
+  finishedAt?: number;
+  error?: string;
+}
+
+/** A model as a stage used it: hub id (or local name) and the revision/quantisation loaded. */
+export interface ModelRef {
+  id: string;
+  revision?: string;
+  /** Weight format as loaded (e.g. 'q4f16_1', 'fp16'). */
+  dtype?: string;
+}
+
+/**
+ * Decoding settings (method.md §3.1: nucleus sampling T = 0.7, p = 0.9 for generation;
+ * curation scores often at a lower temperature). `seed` makes a sampled stage repeatable.
+ */
+export interface SamplingSettings {
+  temperature?: number;
+  topP?: number;
+  topK?: number;
+  maxNewTokens?: number;
+  seed?: number;
+}
+
+/** The kinds of stage a run is made of; `iteration` tells repeated ones apart. */
+export type StageKind = 'train-backward' | 'augment' | 'train' | 'curate' | 'evaluate';
+
+/** Which model, adapter, engine, prompt version and sampling produced one stage's output. */
+export interface StageLineage {
+  kind: StageKind;
+  /**
+   * Self-curation iteration t (method.md §3: M_t rates and A^(t) trains M_t+1); 0 for the
+   * stages before the first curation (train-backward, augment, train M0). Not capped at two.
+   */
+  iteration: number;
+  /** The run's stage whose state this stage reports (Run.stages key), when it has one. */
+  stage?: StageName;
+  model?: ModelRef;
+  /** The LoRA adapter applied on top of the model (a Checkpoint of kind 'adapter'). */
+  adapterCheckpointId?: Id;
+  engine?: 'webllm' | 'onnx' | 'fake';
+  /** Version of the prompt template (method/prompts.ts), so changed prompts are not mixed. */
+  promptVersion?: string;
+  sampling?: SamplingSettings;
+}
+
+/** The seed set a run starts from (method.md §2 "Seed"). */
+export interface SeedSetRef {
+  /** Seed pairs in the workspace when the run was configured. */
+  count: number;
+  /** Where they came from (file name or 'demo'). */
+  source?: string;
+}
+
+/** The corpus as it was when the run was configured (kept segments are what augment reads). */
+export interface CorpusSnapshot {
+  keptSegments: number;
+  documents: number;
+  takenAt: number;
+}
+
+/** Everything needed to reproduce a run. Fields are optional while the stages are built. */
+export interface RunConfig {
+  /** Curation iterations (method.md §1: two in the main setting; any number ≥ 1). */
+  iterations?: number;
+  /** Quality threshold k: candidates scored ≥ k are kept (method.md §3, main setting k = 5). */
+  threshold?: number;
+  seeds?: SeedSetRef;
+  corpus?: CorpusSnapshot;
+  /** One entry per stage run, in order. */
+  lineage?: StageLineage[];
+}
+
+export interface Run {
+  id: Id;
+  workspaceId: Id;
+  name: string;
+  createdAt: number;
+  config: RunConfig;
+  stages: Partial<Record<StageName, StageState>>;
+}
+
+export interface Candidate {
+  id: Id;
+  workspaceId: Id;
+  runId: Id;
+  segmentId: Id;
+  instruction: string;
+  /** Model that wrote the instruction (M_yx). */
+  producedBy: string;
+  /** 'augment' when written; curation fills the score fields per rater iteration. */
+  stage: 'augment' | 'curate-1' | 'curate-2';
+  score?: number | null;
+  reasoning?: string;
+  rawOutput?: string;
+  scoredBy?: string;
+  /** The user's keep/drop decision, which wins over the score. */
+  override?: 'keep' | 'drop';
+}
+
+export interface Checkpoint {
+  id: Id;
+  workspaceId: Id;
+  runId?: Id;
+  kind: 'adapter' | 'optimizer' | 'model';
+  name: string;
+  step?: number;
+  createdAt: number;
+  /** Metadata: LoRA config, base model id, loss, ... */
+  meta: Record<string, unknown>;
+  bytes: ArrayBuffer;
+}
+
+/**
+ * Pairwise comparison of two models' answers by a judge (method.md §8: win rate ± s.e.).
+ * Ties count half: winRate = (wins + ties / 2) / n, standardError = sqrt(p(1 − p) / n).
+ */
+export interface PairwiseResult {
+  kind: 'pairwise';
+  /** The model under test and the one it is compared with. */
+  model: string;
+  baseline: string;
+  judge: string;
+  wins: number;
+  losses: number;
+  ties: number;
+  winRate: number;
+  standardError: number;
+}
+
+/** Loss (and perplexity) of a model on held-out pairs. */
+export interface HeldOutLossResult {
+  kind: 'held-out-loss';
+  model: string;
+  examples: number;
+  loss: number;
+  perplexity: number;
+}
+
+export type EvaluationResult = PairwiseResult | HeldOutLossResult;
+export type EvaluationKind = EvaluationResult['kind'];
+
+export interface Evaluation {
+  id: Id;
+  workspaceId: Id;
+  runId?: Id;
+  createdAt: number;
+  results: EvaluationResult;
+}
+
+/** Win rate and its standard error from counts (ties count half); n = 0 gives zeros. */
+export function pairwiseResult(
+  counts: Pick<PairwiseResult, 'model' | 'baseline' | 'judge' | 'wins' | 'losses' | 'ties'>,
+): PairwiseResult {
+  const n = counts.wins + counts.losses + counts.ties;
+  const winRate = n ? (counts.wins + counts.ties / 2) / n : 0;
+  const standardError = n ? Math.sqrt((winRate * (1 - winRate)) / n) : 0;
+  return { kind: 'pairwise', ...counts, winRate, standardError };
+}
