@@ -1,7 +1,7 @@
 // The store's core behaviours in real Chromium IndexedDB (the unit tests use fake-indexeddb).
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/lib/store';
-import type { DocumentRecord, SegmentRecord } from '../../src/lib/domain';
+import { ingestDocs, keptDoc, shortDoc } from '../unit/pipeline/ingest-helper';
 import { newId } from '../../src/lib/util/ids';
 
 const dbName = `browser-store-${newId()}`;
@@ -15,50 +15,28 @@ afterAll(async () => {
   });
 });
 
-function corpus(workspaceId: string, docs: number, perDoc: number) {
-  const documents: DocumentRecord[] = [];
-  const segments: SegmentRecord[] = [];
-  for (let d = 0; d < docs; d++) {
-    const doc = { id: newId(), workspaceId, sourceFileId: 'f', offset: d, chars: 5000 };
-    documents.push(doc);
-    for (let s = 0; s < perDoc; s++) {
-      segments.push({
-        id: newId(),
-        workspaceId,
-        documentId: doc.id,
-        sourceFileId: 'f',
-        headerPath: ['Title', `Section ${s}`],
-        text: `Paragraph ${d}.${s} `.repeat(60),
-        chars: 900,
-        hash: `${d}-${s}`,
-        ...(s % 5 === 0 ? { dropReason: 'too-short' as const } : {}),
-      });
-    }
-  }
-  return { documents, segments };
-}
-
 describe('store in Chromium', () => {
-  it('opens, creates workspaces, batch-writes, reads, counts and deletes', async () => {
+  it("ingests, reads, counts and deletes through the app's paths", async () => {
     store = await openStore(dbName);
     const a = await store.workspaces.create('A');
     const b = await store.workspaces.create('B');
     expect((await store.workspaces.list()).map((w) => w.id)).toEqual([b.id, a.id]);
 
-    // 5,000 segments in batches of 500: the size of a real import batch.
+    // 100 documents of 5 kept sections and 20 of short ones, 20 documents per transaction.
+    const docs = Array.from({ length: 120 }, (_, i) =>
+      i % 6 === 5 ? shortDoc(i, 3) : keptDoc(i, 5),
+    );
     const started = performance.now();
-    for (let batch = 0; batch < 10; batch++) {
-      const { documents, segments } = corpus(a.id, 50, 10);
-      await store.segments.putBatch(a.id, documents, segments);
-    }
+    const result = await ingestDocs(store, a.id, docs, { batchDocuments: 20 });
     const writeMs = performance.now() - started;
-    const small = corpus(b.id, 2, 5);
-    await store.segments.putBatch(b.id, small.documents, small.segments);
+    await ingestDocs(store, b.id, [keptDoc(1000, 3), shortDoc(1001, 2)]);
 
     const counts = await store.segments.counts(a.id);
-    expect(counts.total).toBe(5000);
-    expect(counts['too-short']).toBe(1000);
-    expect(counts.kept).toBe(4000);
+    expect(counts.kept).toBe(500);
+    expect(counts.kept).toBe(result.counts.kept);
+    expect(counts['too-short']).toBe(20);
+    expect(counts.total).toBe(result.counts.segments);
+    expect(await store.segments.keptCount(a.id)).toBe(500);
 
     const t0 = performance.now();
     const page = await store.segments.page(a.id, 100, { bucket: 'kept' });
@@ -67,29 +45,41 @@ describe('store in Chromium', () => {
     expect(page.items).toHaveLength(100);
     expect(next.items[0].id > page.items[99].id).toBe(true);
     expect((await store.segments.sample(a.id, 'too-short', 10)).length).toBe(10);
-    expect((await store.segments.findByHash(b.id, small.segments[3].hash))?.id).toBe(
-      small.segments[3].id,
-    );
+    const [inB] = (await store.segments.page(b.id, 1, { bucket: 'kept' })).items;
+    expect((await store.segments.findByHash(b.id, inB.hash))?.id).toBe(inB.id);
 
     const t1 = performance.now();
     const usage = await store.workspaces.usage(a.id);
     const usageMs = performance.now() - t1;
-    expect(usage.records.segments).toBe(5000);
-    expect(usage.records.documents).toBe(500);
-    expect(usage.bytes).toBeGreaterThan(5000 * 900);
+    expect(usage.records.segmentPages).toBe(6);
+    expect(usage.records.documents).toBe(120);
+    expect(usage.bytes).toBeGreaterThan(500 * 1000);
 
     const t2 = performance.now();
     await store.workspaces.delete(a.id);
     const deleteMs = performance.now() - t2;
     expect(await store.workspaces.get(a.id)).toBeUndefined();
     expect((await store.segments.counts(a.id)).total).toBe(0);
-    expect((await store.segments.counts(b.id)).total).toBe(10);
+    expect((await store.segments.counts(b.id)).kept).toBe(3);
     expect((await store.workspaces.usage(b.id)).records.documents).toBe(2);
     console.log(
-      `[store bench] write 5000 segments in 10 batches: ${writeMs.toFixed(0)} ms; ` +
+      `[store bench] ingest 120 documents in 6 batches: ${writeMs.toFixed(0)} ms; ` +
         `page(100): ${pageMs.toFixed(1)} ms; usage(): ${usageMs.toFixed(0)} ms; ` +
         `delete workspace: ${deleteMs.toFixed(0)} ms; usage bytes ≈ ${usage.bytes}`,
     );
+  });
+
+  it('concurrent openStore calls share one connection; close() lets the next call reopen', async () => {
+    const [x, y] = await Promise.all([openStore(dbName), openStore(dbName)]);
+    expect(x).toBe(y);
+    expect(x).toBe(store);
+    const other = await openStore(`${dbName}-other`);
+    expect(other).not.toBe(store);
+    other.close();
+    await new Promise((resolve) => {
+      const req = indexedDB.deleteDatabase(`${dbName}-other`);
+      req.onsuccess = req.onerror = req.onblocked = resolve;
+    });
   });
 
   it('a failing batch leaves nothing written (real abort)', async () => {

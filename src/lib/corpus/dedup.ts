@@ -28,7 +28,7 @@ export interface DedupIndex {
   putSignature(segmentId: string, signature: Uint32Array): Promise<void>;
   /**
    * Estimated Jaccard of a registered segment with `signature`, for indexes that keep a
-   * compact form of the signatures instead of returning them (store/dedup-index.ts);
+   * compact form of the signatures instead of returning them (dedup-index.ts);
    * undefined falls back to getSignature. When the similarity is below `threshold`, any value
    * below it may come back (an upper bound from a compact form, without loading the signature).
    */

@@ -104,7 +104,13 @@ export interface CorpusStats {
   lengthBinChars: number;
 }
 
-/** Kept segments from the dedup index's side: one batch's index entries (corpus/dedup-index.ts). */
+/**
+ * The dedup index entries of one ingest batch's kept segments (corpus/dedup-index.ts builds
+ * and reads them; the store saves them). Row `r` is segment `segmentIds[r]`, whose MinHash
+ * signature is row `r` of `signatures`. One record per batch, not per segment, because each
+ * IndexedDB request has a fixed cost; chunks have no key index: the index is rebuilt in memory
+ * from them when an ingest job starts.
+ */
 export interface DedupChunk {
   id: Id;
   workspaceId: Id;

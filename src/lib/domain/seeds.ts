@@ -16,12 +16,7 @@ export type NewSeedPair = Omit<SeedPair, 'id' | 'workspaceId'>;
 
 /** Record shapes a seed file is recognised as (corpus/seeds/seed-import.ts detects them). */
 export type SeedShape =
-  | 'alpaca'
-  | 'dolly'
-  | 'openai-messages'
-  | 'sharegpt'
-  | 'prompt-response'
-  | 'custom';
+  'alpaca' | 'dolly' | 'openai-messages' | 'sharegpt' | 'prompt-response' | 'custom';
 
 /** Explicit field names, for files whose shape is not detected (or detected wrongly). */
 export interface SeedFieldMapping {

@@ -1,12 +1,11 @@
 // Dedup decisions for ingestion (method.md §2: "deduplication") across every import of a
 // workspace: the corpus Deduplicator (exact hash, MinHash-LSH near duplicates) over a
-// BufferedDedupIndex whose committed layer is the workspace's IndexedDB index. The running
-// batch's additions are handed to commitIngestBatch, which writes them with the segments.
+// BufferedDedupIndex whose committed layer is rebuilt from the workspace's stored chunks. The
+// running batch's additions are handed to commitIngestBatch, which writes them with the segments.
 import { BufferedDedupIndex, Deduplicator, type DedupOptions } from '../corpus/dedup';
-import type { Db } from '../store/db';
-import { IdbDedupIndex } from '../store/dedup-index';
-import type { PendingDedup } from '../store/ingest-repo';
+import { ChunkedDedupIndex, type DedupChunkSource } from '../corpus/dedup-index';
 import type { Id } from '../domain';
+import type { PendingDedup } from '../store/ingest-repo';
 import type { DedupPort } from './ingest-deps';
 
 export class WorkspaceDedup implements DedupPort {
@@ -14,15 +13,16 @@ export class WorkspaceDedup implements DedupPort {
   private readonly dedup: Deduplicator;
 
   private constructor(
-    readonly committedIndex: IdbDedupIndex,
+    readonly committedIndex: ChunkedDedupIndex,
     opts: Partial<DedupOptions>,
   ) {
     this.buffered = new BufferedDedupIndex(committedIndex);
     this.dedup = new Deduplicator(this.buffered, opts);
   }
 
-  static async open(db: Db, workspaceId: Id, opts: Partial<DedupOptions> = {}) {
-    return new WorkspaceDedup(await IdbDedupIndex.open(db, workspaceId), opts);
+  /** `chunks` is the store's dedupChunks repository (or an in-memory source in tests). */
+  static async open(chunks: DedupChunkSource, workspaceId: Id, opts: Partial<DedupOptions> = {}) {
+    return new WorkspaceDedup(await ChunkedDedupIndex.open(chunks, workspaceId), opts);
   }
 
   hash(text: string): string {

@@ -1,28 +1,41 @@
 // Handlers of the ingest worker (workers/ingest.worker.ts stays a two-liner): one IngestService
-// over the studio database, with the real readers, segmenter and IndexedDB-backed dedup.
+// over the thread's store (store/service.ts), with the real readers, segmenter and the dedup
+// index rebuilt from the store's chunks.
 import { readFile } from '../corpus/read-file';
 import { segmentDocument } from '../corpus/segment';
 import type { Handlers } from '../protocol/server';
 import { openStore, type Store } from '../store';
-import { IngestRepo } from '../store/ingest-repo';
 import { WorkspaceDedup } from './dedup-port';
 import type { IngestSchema } from './ingest-protocol';
 import { IngestService } from './ingest-service';
 import { SeedImporter } from './seed-import-service';
 
+interface Services {
+  store: Store;
+  service: IngestService;
+  seeds: SeedImporter;
+}
+
 export function createIngestHandlers(dbName?: string): Handlers<IngestSchema> {
-  let opened: Promise<{ store: Store; service: IngestService; seeds: SeedImporter }> | null = null;
-  const open = () =>
-    (opened ??= openStore(dbName).then((store) => ({
-      store,
-      service: new IngestService({
-        repo: new IngestRepo(store.db),
-        read: readFile,
-        segment: segmentDocument,
-        dedupFor: (ws) => WorkspaceDedup.open(store.db, ws),
-      }),
-      seeds: new SeedImporter(store),
-    })));
+  let built: Services | null = null;
+  // The store service hands out the thread's one connection; if it was closed (a newer tab
+  // upgraded the schema), the next request gets a new store and the services are rebuilt.
+  const open = async (): Promise<Services> => {
+    const store = await openStore(dbName);
+    if (built?.store !== store) {
+      built = {
+        store,
+        service: new IngestService({
+          repo: store.ingest,
+          read: readFile,
+          segment: segmentDocument,
+          dedupFor: (ws) => WorkspaceDedup.open(store.dedupChunks, ws),
+        }),
+        seeds: new SeedImporter(store),
+      };
+    }
+    return built;
+  };
   return {
     ingest: async (req, ctx) => (await open()).service.ingest(req, ctx),
     resume: async (req, ctx) => (await open()).service.resume(req, ctx),

@@ -2,7 +2,6 @@
 // corpus state names the store implementation (the UI never imports it).
 import type { WorkerLike } from '../protocol';
 import type { Store } from '../store';
-import { IngestRepo } from '../store/ingest-repo';
 import { CorpusState, type CorpusPort } from './corpus.svelte';
 import type { JobsState } from './jobs.svelte';
 
@@ -14,12 +13,11 @@ export function spawnIngestWorker(): WorkerLike {
 }
 
 export function corpusPort(store: Store): CorpusPort {
-  const repo = new IngestRepo(store.db);
   return {
-    stats: (ws) => repo.corpusStats(ws),
-    sourceFiles: (ws) => repo.listSourceFiles(ws),
+    stats: (ws) => store.ingest.corpusStats(ws),
+    sourceFiles: (ws) => store.ingest.listSourceFiles(ws),
     page: (ws, limit, after) => store.segments.page(ws, limit, { bucket: 'kept', after }),
-    search: (ws, query) => repo.searchSegments(ws, query),
+    search: (ws, query) => store.ingest.searchSegments(ws, query),
     samples: (ws, reason, n) => store.segments.sample(ws, reason, n),
     seedCount: (ws) => store.seeds.count(ws),
   };

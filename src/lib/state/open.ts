@@ -1,5 +1,6 @@
-// Opens the store and builds the Studio: the only place the state layer names the store
-// implementation, so the UI can start the app without importing src/lib/store.
+// Gets the page's store from the store service (store/service.ts: one connection per thread)
+// and builds the Studio: the only place the state layer opens the store, so the UI can start
+// the app without importing src/lib/store.
 import { openStore } from '../store';
 import { createCorpusState } from './corpus-open';
 import { Studio } from './studio.svelte';

@@ -5,36 +5,19 @@
 import { NotFoundError } from '../protocol/errors';
 import type { Db } from './db';
 import { choosePositions, pageByIndex, sampleByIndex, type Page } from './cursor';
-import { approxBatchBytes, approxBytes, toPlain } from './plain';
 import {
   dropReasons,
   type DocumentRecord,
-  type DropReason,
   type Id,
   type SegmentBucket,
   type SegmentRecord,
   type SourceFile,
   type Workspace,
 } from '../domain';
-import { type StoredSegment } from './schema';
-import {
-  getPaged,
-  hashKeyOf,
-  makePage,
-  pageOfSegment,
-  pagedAfter,
-  pageSizes,
-} from './segment-pages';
-import { writeTx } from './tx';
+import type { StoredSegment } from './schema';
+import { getPaged, hashKeyOf, pageOfSegment, pagedAfter, pageSizes } from './segment-pages';
 
 export type { Page } from './cursor';
-
-/** The resume point to commit together with a batch (so a resumed import is exactly-once). */
-export interface BatchProgress {
-  sourceFileId: Id;
-  cursor: SourceFile['cursor'];
-  status?: SourceFile['status'];
-}
 
 export interface SegmentQuery {
   /** Only this bucket (a drop reason or 'kept'); every segment when unset. */
@@ -44,10 +27,6 @@ export interface SegmentQuery {
 }
 
 export type SegmentCounts = Record<SegmentBucket, number> & { total: number };
-
-export function toStoredSegment(segment: SegmentRecord): StoredSegment {
-  return { ...segment, bucket: segment.dropReason ?? 'kept' };
-}
 
 export function fromStoredSegment(stored: StoredSegment): SegmentRecord {
   const { bucket: _bucket, ...segment } = stored;
@@ -63,14 +42,6 @@ export function requireWorkspace(workspace: Workspace | undefined, id: Id): void
 
 export function sourcesRepo(db: Db) {
   return {
-    /** Adds or replaces source file records, all or none. */
-    async putMany(files: SourceFile[]): Promise<void> {
-      const plain = files.map(toPlain);
-      await writeTx(db, ['sourceFiles'], approxBatchBytes(plain), (tx, requests) => {
-        const store = tx.objectStore('sourceFiles');
-        for (const file of plain) requests.add(store.put(file));
-      });
-    },
     get(id: Id): Promise<SourceFile | undefined> {
       return db.get('sourceFiles', id);
     },
@@ -79,21 +50,6 @@ export function sourcesRepo(db: Db) {
     },
     listByImport(importId: Id): Promise<SourceFile[]> {
       return db.getAllFromIndex('sourceFiles', 'byImport', importId);
-    },
-    /** Changes some fields of one source file (status, cursor, error, stats). */
-    async update(
-      id: Id,
-      patch: Partial<Omit<SourceFile, 'id' | 'workspaceId'>>,
-    ): Promise<SourceFile> {
-      const plain = toPlain(patch);
-      return writeTx(db, ['sourceFiles'], approxBytes(plain), async (tx, requests) => {
-        const store = tx.objectStore('sourceFiles');
-        const file = await store.get(id);
-        if (!file) throw new NotFoundError(`No source file ${id}`, { sourceFileId: id });
-        const next = { ...file, ...plain };
-        requests.add(store.put(next));
-        return next;
-      });
     },
   };
 }
@@ -112,44 +68,14 @@ export function documentsRepo(db: Db) {
   };
 }
 
+/**
+ * Segments are read from two stores. Ingestion writes kept segments as pages (segment-pages.ts)
+ * and capped samples of dropped ones one record each in `segments`. Versions before schema step
+ * 4 also wrote KEPT segments one record each; those records stay on users' disks (no migration
+ * rewrites them), so every read here merges both stores. No code writes kept records there now.
+ */
 export function segmentsRepo(db: Db) {
   const repo = {
-    /**
-     * Writes documents and their segments in one transaction, stamped with `workspaceId`;
-     * with `progress`, the source file's resume point moves in the same transaction. On any
-     * error nothing is written. Records are copied with toPlain ($state proxies are fine).
-     */
-    async putBatch(
-      workspaceId: Id,
-      documents: DocumentRecord[],
-      segments: SegmentRecord[],
-      progress?: BatchProgress,
-    ): Promise<void> {
-      const docs = documents.map((d) => ({ ...toPlain(d), workspaceId }));
-      const stored = segments.map((s) => toStoredSegment({ ...toPlain(s), workspaceId }));
-      const needed = approxBatchBytes(docs) + approxBatchBytes(stored);
-      const stores = ['workspaces', 'documents', 'segments', 'sourceFiles'] as const;
-      await writeTx(db, [...stores], needed, async (tx, requests) => {
-        requireWorkspace(await tx.objectStore('workspaces').get(workspaceId), workspaceId);
-        const file = progress && (await tx.objectStore('sourceFiles').get(progress.sourceFileId));
-        if (progress && !file) {
-          throw new NotFoundError(`No source file ${progress.sourceFileId}`, {
-            sourceFileId: progress.sourceFileId,
-          });
-        }
-        const documentStore = tx.objectStore('documents');
-        for (const doc of docs) requests.add(documentStore.put(doc));
-        const segmentStore = tx.objectStore('segments');
-        for (const segment of stored) requests.add(segmentStore.put(segment));
-        if (progress && file) {
-          const { cursor, status } = toPlain(progress);
-          requests.add(
-            tx.objectStore('sourceFiles').put({ ...file, cursor, status: status ?? file.status }),
-          );
-        }
-      });
-    },
-
     async get(id: Id): Promise<SegmentRecord | undefined> {
       const stored = await db.get('segments', id);
       if (stored) return fromStoredSegment(stored);
@@ -309,43 +235,13 @@ export function segmentsRepo(db: Db) {
       return found;
     },
 
-    /** Sets or clears the drop reason of many segments (e.g. a near-dedup pass), all or none. */
-    async setDropReasons(updates: { id: Id; dropReason?: DropReason }[]): Promise<void> {
-      const stores = ['segments', 'segmentPages'] as const;
-      await writeTx(db, [...stores], updates.length * 64, async (tx, requests) => {
-        const store = tx.objectStore('segments');
-        const current: (SegmentRecord | undefined)[] = (
-          await Promise.all(updates.map((u) => store.get(u.id)))
-        ).map((s) => s && fromStoredSegment(s));
-        // A paged segment whose reason changes leaves its page for its own record (same id).
-        const pageStore = tx.objectStore('segmentPages');
-        const pageIds = new Set(
-          updates.filter((_, i) => !current[i]).map((u) => pageOfSegment(u.id) ?? ''),
-        );
-        pageIds.delete('');
-        for (const pageId of pageIds) {
-          const page = await pageStore.get(pageId);
-          if (!page) continue;
-          const leaving = new Set(updates.map((u) => u.id));
-          updates.forEach((u, i) => {
-            if (!current[i]) current[i] = page.segments.find((s) => s.id === u.id);
-          });
-          const staying = page.segments.filter((s) => !leaving.has(s.id));
-          if (staying.length === page.segments.length) continue;
-          if (staying.length)
-            requests.add(pageStore.put(makePage(page.id, page.workspaceId, staying)));
-          else requests.add(pageStore.delete(page.id));
-        }
-        updates.forEach((update, i) => {
-          const stored = current[i];
-          if (!stored) throw new NotFoundError(`No segment ${update.id}`, { segmentId: update.id });
-          const { dropReason: _old, ...rest } = stored;
-          const next: SegmentRecord = update.dropReason
-            ? { ...rest, dropReason: update.dropReason }
-            : rest;
-          requests.add(store.put(toStoredSegment(next)));
-        });
-      });
+    /**
+     * Kept segments of a workspace, the unlabelled data the method reads (cheap: one get).
+     * It is the corpus totals' `kept`, updated in each ingest batch's own transaction, which
+     * counts every kept segment ingestion ever wrote, paged or (before step 4) one per record.
+     */
+    async keptCount(workspaceId: Id): Promise<number> {
+      return (await db.get('corpusStats', workspaceId))?.kept ?? 0;
     },
   };
   return repo;

@@ -101,7 +101,7 @@ const migrations: Migration[] = [
     chunks.createIndex('byWorkspace', 'workspaceId');
     chunks.createIndex('byKey', 'keys', { multiEntry: true });
   },
-  // 4: ingest write cost. The dedup index moves to memory during a job (store/dedup-index.ts):
+  // 4: ingest write cost. The dedup index moves to memory during a job (corpus/dedup-index.ts):
   // the multiEntry key index, ~21 B-tree inserts per kept segment, dominated commits; step-3
   // chunks stay and are still read. Kept segments of a batch go into one `segmentPages` record
   // (store/segment-pages.ts); existing per-segment records stay where they are and are read too.
@@ -133,14 +133,25 @@ export function upgrade(db: Db, oldVersion: number, tx: UpgradeTx): void {
   }
 }
 
-export async function openDatabase(name: string): Promise<Db> {
+/** What a connection's owner (service.ts) hears about its end. */
+export interface ConnectionEvents {
+  /** The connection closed: another tab or worker wants a newer version, or the browser ended it. */
+  onClosed?: () => void;
+}
+
+export async function openDatabase(name: string, events: ConnectionEvents = {}): Promise<Db> {
   if (typeof indexedDB === 'undefined') {
     throw new UnsupportedBrowserError('This browser has no IndexedDB, which the studio needs.');
   }
   const db = await openDB<HumpbackDB>(name, DB_VERSION, {
     upgrade: (database, oldVersion, _newVersion, tx) => upgrade(database, oldVersion, tx),
     // Another tab or worker wants a newer version: let it upgrade instead of blocking it.
-    blocking: () => db.close(),
+    blocking: () => {
+      db.close();
+      events.onClosed?.();
+    },
+    // The browser closed the connection (storage cleared, disk error).
+    terminated: () => events.onClosed?.(),
   });
   return db;
 }

@@ -27,7 +27,7 @@ export const droppedSampleCap = 50;
 export const lengthBinChars = 100;
 const lengthBins = 41; // 0–3,999 characters, then one bin for everything longer
 
-/** The dedup index chunk of a batch's newly kept segments (dedup-index.ts), if any. */
+/** The dedup index chunk of a batch's newly kept segments (corpus/dedup-index.ts), if any. */
 export type PendingDedup = DedupChunk | null;
 
 /** One file's progress in a batch: its advanced cursor, and its status after the batch. */
@@ -70,180 +70,180 @@ export function emptyCorpusStats(workspaceId: Id): CorpusStats {
   };
 }
 
-export class IngestRepo {
-  constructor(readonly db: Db) {}
+/** The ingest job's verbs (pipeline/ingest.ts); `Store.ingest`. */
+export type IngestRepo = ReturnType<typeof ingestRepo>;
 
-  /** Creates source file records for a new import (status 'pending', cursor at 0). */
-  async addSourceFiles(files: SourceFile[]): Promise<void> {
-    if (!files.length) return;
-    const workspaceId = files[0].workspaceId;
-    await writeTx(
-      this.db,
-      ['workspaces', 'sourceFiles'],
-      files.length * 300,
-      async (tx, requests) => {
+export function ingestRepo(db: Db) {
+  const repo = {
+    /** Creates source file records for a new import (status 'pending', cursor at 0). */
+    async addSourceFiles(files: SourceFile[]): Promise<void> {
+      if (!files.length) return;
+      const workspaceId = files[0].workspaceId;
+      await writeTx(db, ['workspaces', 'sourceFiles'], files.length * 300, async (tx, requests) => {
         requireWorkspace(await tx.objectStore('workspaces').get(workspaceId), workspaceId);
         const store = tx.objectStore('sourceFiles');
         for (const f of files) void requests.add(store.put(toPlain(f)));
-      },
-    );
-  }
+      });
+    },
 
-  async getSourceFile(id: Id): Promise<SourceFile> {
-    const sf = await this.db.get('sourceFiles', id);
-    if (!sf) throw new NotFoundError(`Source file ${id} not found`);
-    return sf;
-  }
-
-  async listSourceFiles(workspaceId: Id): Promise<SourceFile[]> {
-    return this.db.getAllFromIndex('sourceFiles', 'byWorkspace', workspaceId);
-  }
-
-  /** Files an earlier session left unfinished (interrupted, cancelled), oldest first. */
-  async unfinishedSourceFiles(workspaceId: Id): Promise<SourceFile[]> {
-    const all = await this.listSourceFiles(workspaceId);
-    return all.filter((f) => f.status !== 'done' && f.status !== 'failed');
-  }
-
-  async setFileStatus(id: Id, status: SourceFile['status'], error?: string): Promise<SourceFile> {
-    return writeTx(this.db, ['sourceFiles'], 500, async (tx) => {
-      const store = tx.objectStore('sourceFiles');
-      const sf = await store.get(id);
+    async getSourceFile(id: Id): Promise<SourceFile> {
+      const sf = await db.get('sourceFiles', id);
       if (!sf) throw new NotFoundError(`Source file ${id} not found`);
-      const next: SourceFile = { ...sf, status };
-      if (error !== undefined) next.error = error;
-      else if (status === 'reading') delete next.error;
-      await store.put(next);
-      return next;
-    });
-  }
+      return sf;
+    },
 
-  async corpusStats(workspaceId: Id): Promise<CorpusStats> {
-    return (await this.db.get('corpusStats', workspaceId)) ?? emptyCorpusStats(workspaceId);
-  }
+    async listSourceFiles(workspaceId: Id): Promise<SourceFile[]> {
+      return db.getAllFromIndex('sourceFiles', 'byWorkspace', workspaceId);
+    },
 
-  /**
-   * The batch's writes in one transaction; returns the updated source file records.
-   * Durability 'relaxed' (no fsync before the commit event): a power cut may lose the last
-   * batches, but always whole transactions with their cursors, so resuming stays exactly-once;
-   * a closed tab or reload loses nothing that has committed.
-   */
-  async commitIngestBatch(b: IngestBatch): Promise<SourceFile[]> {
-    const stores = [
-      'workspaces',
-      'sourceFiles',
-      'documents',
-      'segments',
-      'segmentPages',
-      'corpusStats',
-      'dedupChunks',
-    ] as const;
-    return writeTx(
-      this.db,
-      [...stores],
-      estimateBytes(b),
-      async (tx, requests) => {
-        // Reads first (they are the only awaits), then every write is queued without awaiting.
-        const files = tx.objectStore('sourceFiles');
-        const [ws, stats0, ...current] = await Promise.all([
-          tx.objectStore('workspaces').get(b.workspaceId),
-          tx.objectStore('corpusStats').get(b.workspaceId),
-          ...b.files.map((f) => files.get(f.sourceFileId)),
-        ]);
-        requireWorkspace(ws as Workspace | undefined, b.workspaceId);
-        const stats = (stats0 as CorpusStats | undefined) ?? emptyCorpusStats(b.workspaceId);
-        const segments = tx.objectStore('segments');
-        const documents = tx.objectStore('documents');
-        for (const d of b.documents) void requests.add(documents.put(d));
-        // Kept segments: one page record (segment-pages.ts); dropped samples: one record each.
-        const kept: SegmentRecord[] = [];
-        for (const s of b.segments) {
-          if (!s.dropReason) {
-            const { bucket: _bucket, ...segment } = s;
-            kept.push(segment);
-            continue;
+    /** Files an earlier session left unfinished (interrupted, cancelled), oldest first. */
+    async unfinishedSourceFiles(workspaceId: Id): Promise<SourceFile[]> {
+      const all = await repo.listSourceFiles(workspaceId);
+      return all.filter((f) => f.status !== 'done' && f.status !== 'failed');
+    },
+
+    async setFileStatus(id: Id, status: SourceFile['status'], error?: string): Promise<SourceFile> {
+      return writeTx(db, ['sourceFiles'], 500, async (tx) => {
+        const store = tx.objectStore('sourceFiles');
+        const sf = await store.get(id);
+        if (!sf) throw new NotFoundError(`Source file ${id} not found`);
+        const next: SourceFile = { ...sf, status };
+        if (error !== undefined) next.error = error;
+        else if (status === 'reading') delete next.error;
+        await store.put(next);
+        return next;
+      });
+    },
+
+    async corpusStats(workspaceId: Id): Promise<CorpusStats> {
+      return (await db.get('corpusStats', workspaceId)) ?? emptyCorpusStats(workspaceId);
+    },
+
+    /**
+     * The batch's writes in one transaction; returns the updated source file records.
+     * Durability 'relaxed' (no fsync before the commit event): a power cut may lose the last
+     * batches, but always whole transactions with their cursors, so resuming stays exactly-once;
+     * a closed tab or reload loses nothing that has committed.
+     */
+    async commitIngestBatch(b: IngestBatch): Promise<SourceFile[]> {
+      const stores = [
+        'workspaces',
+        'sourceFiles',
+        'documents',
+        'segments',
+        'segmentPages',
+        'corpusStats',
+        'dedupChunks',
+      ] as const;
+      return writeTx(
+        db,
+        [...stores],
+        estimateBytes(b),
+        async (tx, requests) => {
+          // Reads first (they are the only awaits), then every write is queued without awaiting.
+          const files = tx.objectStore('sourceFiles');
+          const [ws, stats0, ...current] = await Promise.all([
+            tx.objectStore('workspaces').get(b.workspaceId),
+            tx.objectStore('corpusStats').get(b.workspaceId),
+            ...b.files.map((f) => files.get(f.sourceFileId)),
+          ]);
+          requireWorkspace(ws as Workspace | undefined, b.workspaceId);
+          const stats = (stats0 as CorpusStats | undefined) ?? emptyCorpusStats(b.workspaceId);
+          const segments = tx.objectStore('segments');
+          const documents = tx.objectStore('documents');
+          for (const d of b.documents) void requests.add(documents.put(d));
+          // Kept segments: one page record (segment-pages.ts); dropped samples: one record each.
+          const kept: SegmentRecord[] = [];
+          for (const s of b.segments) {
+            if (!s.dropReason) {
+              const { bucket: _bucket, ...segment } = s;
+              kept.push(segment);
+              continue;
+            }
+            const stored = stats.storedDropped[s.dropReason] ?? 0;
+            if (stored >= droppedSampleCap) continue;
+            stats.storedDropped[s.dropReason] = stored + 1;
+            void requests.add(segments.put(s));
           }
-          const stored = stats.storedDropped[s.dropReason] ?? 0;
-          if (stored >= droppedSampleCap) continue;
-          stats.storedDropped[s.dropReason] = stored + 1;
-          void requests.add(segments.put(s));
-        }
-        if (kept.length) {
-          const page = makePage(b.pageId, b.workspaceId, kept);
-          void requests.add(tx.objectStore('segmentPages').put(page));
-        }
-        if (b.dedup) void requests.add(tx.objectStore('dedupChunks').put(b.dedup));
-        addToStats(stats, b.delta, b.lengths);
-        void requests.add(tx.objectStore('corpusStats').put(stats));
-
-        const out: SourceFile[] = [];
-        b.files.forEach((u, i) => {
-          const sf = current[i] as SourceFile | undefined;
-          if (!sf) throw new NotFoundError(`Source file ${u.sourceFileId} not found`);
-          if (sf.cursor.records !== u.expectedCursor.records) {
-            throw new AppError(
-              `${sf.name} is being imported by another tab or job (its resume point moved); ` +
-                'reload the page to see the latest state.',
-            );
+          if (kept.length) {
+            const page = makePage(b.pageId, b.workspaceId, kept);
+            void requests.add(tx.objectStore('segmentPages').put(page));
           }
-          const next: SourceFile = {
-            ...sf,
-            status: u.status,
-            cursor: { ...u.cursor },
-            stats: addFileStats(sf.stats ?? {}, u.delta),
-          };
-          if (u.error) next.error = u.error;
-          if (u.issueMessages.length)
-            next.issues = [...(sf.issues ?? []), ...u.issueMessages].slice(0, 20);
-          void requests.add(files.put(next));
-          out.push(next);
-        });
-        return out;
-      },
-      'relaxed',
-    );
-  }
+          if (b.dedup) void requests.add(tx.objectStore('dedupChunks').put(b.dedup));
+          addToStats(stats, b.delta, b.lengths);
+          void requests.add(tx.objectStore('corpusStats').put(stats));
 
-  /**
-   * Kept segments whose text or header path contains `query` (case-insensitive), in write
-   * order, scanning at most `scanLimit` records so a search in a huge corpus stays bounded.
-   */
-  async searchSegments(
-    workspaceId: Id,
-    query: string,
-    limit = 500,
-    scanLimit = 200_000,
-  ): Promise<{ items: SegmentRecord[]; scanned: number; complete: boolean }> {
-    const needle = query.toLowerCase();
-    const items: SegmentRecord[] = [];
-    let scanned = 0;
-    const segments = segmentsRepo(this.db);
-    let after: Id | undefined;
-    for (;;) {
-      const page = await segments.page(
-        workspaceId,
-        Math.max(1, Math.min(512, scanLimit - scanned)),
-        {
-          bucket: 'kept',
-          after,
+          const out: SourceFile[] = [];
+          b.files.forEach((u, i) => {
+            const sf = current[i] as SourceFile | undefined;
+            if (!sf) throw new NotFoundError(`Source file ${u.sourceFileId} not found`);
+            if (sf.cursor.records !== u.expectedCursor.records) {
+              throw new AppError(
+                `${sf.name} is being imported by another tab or job (its resume point moved); ` +
+                  'reload the page to see the latest state.',
+              );
+            }
+            const next: SourceFile = {
+              ...sf,
+              status: u.status,
+              cursor: { ...u.cursor },
+              stats: addFileStats(sf.stats ?? {}, u.delta),
+            };
+            if (u.error) next.error = u.error;
+            if (u.issueMessages.length)
+              next.issues = [...(sf.issues ?? []), ...u.issueMessages].slice(0, 20);
+            void requests.add(files.put(next));
+            out.push(next);
+          });
+          return out;
         },
+        'relaxed',
       );
-      let consumed = 0;
-      for (const s of page.items) {
-        if (items.length >= limit) break;
-        scanned++;
-        consumed++;
-        after = s.id;
-        if (
-          s.text.toLowerCase().includes(needle) ||
-          s.headerPath.some((h) => h.toLowerCase().includes(needle))
-        )
-          items.push(s);
+    },
+
+    /**
+     * Kept segments whose text or header path contains `query` (case-insensitive), in write
+     * order, scanning at most `scanLimit` records so a search in a huge corpus stays bounded.
+     */
+    async searchSegments(
+      workspaceId: Id,
+      query: string,
+      limit = 500,
+      scanLimit = 200_000,
+    ): Promise<{ items: SegmentRecord[]; scanned: number; complete: boolean }> {
+      const needle = query.toLowerCase();
+      const items: SegmentRecord[] = [];
+      let scanned = 0;
+      const segments = segmentsRepo(db);
+      let after: Id | undefined;
+      for (;;) {
+        const page = await segments.page(
+          workspaceId,
+          Math.max(1, Math.min(512, scanLimit - scanned)),
+          {
+            bucket: 'kept',
+            after,
+          },
+        );
+        let consumed = 0;
+        for (const s of page.items) {
+          if (items.length >= limit) break;
+          scanned++;
+          consumed++;
+          after = s.id;
+          if (
+            s.text.toLowerCase().includes(needle) ||
+            s.headerPath.some((h) => h.toLowerCase().includes(needle))
+          )
+            items.push(s);
+        }
+        if (consumed === page.items.length && !page.next) return { items, scanned, complete: true };
+        if (items.length >= limit || scanned >= scanLimit)
+          return { items, scanned, complete: false };
       }
-      if (consumed === page.items.length && !page.next) return { items, scanned, complete: true };
-      if (items.length >= limit || scanned >= scanLimit) return { items, scanned, complete: false };
-    }
-  }
+    },
+  };
+  return repo;
 }
 
 function addToStats(stats: CorpusStats, delta: IngestCounts, lengths: number[]): void {

@@ -10,7 +10,6 @@ import type { IngestEvent } from '../../../src/lib/pipeline/ingest-protocol';
 import { IngestService } from '../../../src/lib/pipeline/ingest-service';
 import type { CallContext } from '../../../src/lib/protocol';
 import { openStore } from '../../../src/lib/store';
-import { IngestRepo } from '../../../src/lib/store/ingest-repo';
 import { heapMB, record } from '../record-browser';
 import { measure, type BenchResult } from '../result';
 import { htmlCorpus, jsonlCorpus } from './corpus-gen';
@@ -49,7 +48,7 @@ async function runIngest(name: string, files: File[]): Promise<RunResult> {
   // Time per stage: segment and dedup run on this thread; a batch commits while the next one
   // is read, so commit time overlaps them.
   const t = { commit: 0, segment: 0, dedup: 0 };
-  const repo = new IngestRepo(store.db);
+  const repo = { ...store.ingest };
   const commit = repo.commitIngestBatch.bind(repo);
   repo.commitIngestBatch = async (b) => {
     const t0 = performance.now();
@@ -69,7 +68,7 @@ async function runIngest(name: string, files: File[]): Promise<RunResult> {
       return out;
     },
     dedupFor: async (id) => {
-      const dedup = await WorkspaceDedup.open(store.db, id);
+      const dedup = await WorkspaceDedup.open(store.dedupChunks, id);
       const check = dedup.check.bind(dedup);
       dedup.check = async (segmentId, text) => {
         const t0 = performance.now();

@@ -2,7 +2,8 @@ import 'fake-indexeddb/auto';
 import { openDB } from 'idb';
 import { expect, it } from 'vitest';
 import { DB_VERSION, openDatabase } from '../../../src/lib/store/db';
-import { IdbDedupIndex } from '../../../src/lib/store/dedup-index';
+import { ChunkedDedupIndex } from '../../../src/lib/corpus/dedup-index';
+import { dedupChunksRepo } from '../../../src/lib/store/dedup-chunks-repo';
 import { MinHasher, bandKeys, defaultLshOptions } from '../../../src/lib/corpus/minhash';
 import { textHash } from '../../../src/lib/corpus/hash';
 
@@ -51,7 +52,7 @@ it('step 4 keeps step-3 dedup chunks and the rebuilt index still finds their key
   expect(DB_VERSION).toBeGreaterThanOrEqual(4);
   const db = await openDatabase('migrate-dedup-4b');
   expect([...db.transaction('dedupChunks').store.indexNames]).toEqual(['byWorkspace']);
-  const index = await IdbDedupIndex.open(db, 'w');
+  const index = await ChunkedDedupIndex.open(dedupChunksRepo(db), 'w');
   expect(await index.getHash(hash)).toBe('s1');
   expect(await index.getHash('0000000000000000')).toBeUndefined();
   const band = bandKeys(sig, defaultLshOptions)[3];

@@ -11,9 +11,8 @@ import {
   QuotaExceededError,
   type CallContext,
 } from '../../../src/lib/protocol';
+import { openStore, type Store } from '../../../src/lib/store';
 import { openDatabase, type Db } from '../../../src/lib/store/db';
-import { segmentsRepo } from '../../../src/lib/store/corpus-repo';
-import { IngestRepo } from '../../../src/lib/store/ingest-repo';
 import { jsonlCorpus, markdownDoc } from './corpus-fixtures';
 
 /** JSONL of {text} (markdown); a line "FAIL" makes the whole file unreadable. */
@@ -36,27 +35,32 @@ async function* fakeRead(file: File, opts: ReaderOptions): AsyncGenerator<RawDoc
   }
 }
 
-let dbs: Db[] = [];
+let opened: { db: Db; store: Store }[] = [];
 let dbCount = 0;
 afterEach(() => {
-  for (const db of dbs) db.close();
-  dbs = [];
+  for (const { db, store } of opened) {
+    db.close();
+    store.close();
+  }
+  opened = [];
 });
 
+/** The app's store (repositories) plus a raw connection, to seed fixed workspace ids and count. */
 async function setup(name = `ingest-${dbCount++}`) {
+  const store = await openStore(name);
   const db = await openDatabase(name);
-  dbs.push(db);
+  opened.push({ db, store });
   for (const id of ['w', 'v'])
     await db.put('workspaces', { id, name: id, createdAt: 0, updatedAt: 0 });
-  const repo = new IngestRepo(db);
+  const repo = store.ingest;
   const service = new IngestService({
     repo,
     read: fakeRead,
     segment: segmentDocument,
-    dedupFor: (ws) => WorkspaceDedup.open(db, ws),
+    dedupFor: (ws) => WorkspaceDedup.open(store.dedupChunks, ws),
     stage: false,
   });
-  return { db, repo, service, name };
+  return { db, store, repo, service, name };
 }
 
 function ctx(events: IngestEvent[] = []): CallContext<IngestEvent> {
@@ -71,17 +75,17 @@ function ctx(events: IngestEvent[] = []): CallContext<IngestEvent> {
 
 const file = (name: string, text: string) => new File([text], name);
 
-async function keptTexts(db: Db, ws: string): Promise<string[]> {
+async function keptTexts(store: Store, ws: string): Promise<string[]> {
   // Through the repository: kept segments live in pages and in per-segment records.
   const texts: string[] = [];
-  for await (const batch of segmentsRepo(db).iterate(ws, { bucket: 'kept', batchSize: 7 }))
+  for await (const batch of store.segments.iterate(ws, { bucket: 'kept', batchSize: 7 }))
     texts.push(...batch.map((s) => s.text));
   return texts.sort();
 }
 
 describe('ingest', () => {
   it('counts documents, kept and dropped segments and stores them in one place', async () => {
-    const { db, repo, service } = await setup();
+    const { db, store, repo, service } = await setup();
     const short = JSON.stringify({ text: '# Tiny\n\n## Short one\n\nToo short to keep.' });
     const text = jsonlCorpus(0, 30) + short + '\n' + 'not json\n';
     const res = await service.ingest(
@@ -96,7 +100,7 @@ describe('ingest', () => {
     expect(stats.documents).toBe(31);
     expect(stats.kept).toBe(res.counts.kept);
     expect(stats.kept).toBe(90);
-    expect(await keptTexts(db, 'w')).toHaveLength(stats.kept);
+    expect(await keptTexts(store, 'w')).toHaveLength(stats.kept);
     expect(await db.countFromIndex('documents', 'byWorkspace', 'w')).toBe(31);
     expect(stats.lengthHistogram.reduce((a, b) => a + b, 0)).toBe(stats.kept);
     const sf = await repo.getSourceFile(res.files[0].id);
@@ -119,7 +123,7 @@ describe('ingest', () => {
       repo: crashed.repo,
       read: fakeRead,
       segment: segmentDocument,
-      dedupFor: (ws) => WorkspaceDedup.open(crashed.db, ws),
+      dedupFor: (ws) => WorkspaceDedup.open(crashed.store.dedupChunks, ws),
       stage: false,
     });
     // Batch size and crash hook go through ingestFiles' options; the service exposes them.
@@ -144,13 +148,14 @@ describe('ingest', () => {
 
     // "Reload": a fresh service over the same database; the File survives only in memory here.
     crashed.db.close();
+    crashed.store.close();
     const reopened = await setup(crashed.name);
     reopened.service.adoptMemoryFile(sf.id, f);
     const res = await reopened.service.resume({ workspaceId: 'w' }, ctx());
     expect(res.files[0].status).toBe('done');
     const stats = await reopened.repo.corpusStats('w');
     expect(stats).toEqual(refStats);
-    expect(await keptTexts(reopened.db, 'w')).toEqual(await keptTexts(reference.db, 'w'));
+    expect(await keptTexts(reopened.store, 'w')).toEqual(await keptTexts(reference.store, 'w'));
     const docs = await reopened.db.getAllFromIndex('documents', 'byWorkspace', 'w');
     expect(docs.map((d) => d.offset).sort((a, b) => a - b)).toEqual(
       Array.from({ length: 55 }, (_, i) => i),
@@ -244,12 +249,13 @@ describe('ingest', () => {
     expect(mid.filter((f) => f.status === 'done').length).toBeGreaterThan(0);
     expect(mid.filter((f) => f.status !== 'done').length).toBeGreaterThan(0);
     crashed.db.close();
+    crashed.store.close();
     const reopened = await setup(crashed.name);
     for (const sf of mid)
       reopened.service.adoptMemoryFile(sf.id, files[Number(sf.name.slice(1, -6))]);
     await reopened.service.resume({ workspaceId: 'w' }, ctx());
     expect(await reopened.repo.corpusStats('w')).toEqual(await reference.repo.corpusStats('w'));
-    expect(await keptTexts(reopened.db, 'w')).toEqual(await keptTexts(reference.db, 'w'));
+    expect(await keptTexts(reopened.store, 'w')).toEqual(await keptTexts(reference.store, 'w'));
     const perFile = (await reopened.repo.listSourceFiles('w')).map((f) => f.stats?.documents);
     expect(perFile).toEqual(files.map(() => 3));
   });

@@ -1,100 +1,72 @@
+// The corpus repositories over data loaded the way the app loads it (the ingest job): kept
+// segments in pages, capped dropped samples one record each, documents and source files.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { freshStore, makeDocs, makeSegments } from './helpers';
+import { freshStore, rawDb } from './helpers';
+import { ingestDocs, keptDoc, shortDoc } from '../pipeline/ingest-helper';
 import { NotFoundError } from '../../../src/lib/protocol/errors';
-import type { SegmentRecord, SourceFile } from '../../../src/lib/domain';
+import type { SegmentRecord } from '../../../src/lib/domain';
+import { emptyCounts } from '../../../src/lib/domain';
 
 afterEach(() => vi.restoreAllMocks());
 
-const sourceFile = (workspaceId: string, id = 'f1'): SourceFile => ({
-  id,
-  workspaceId,
-  name: 'corpus.jsonl',
-  size: 100,
-  lastModified: 1,
-  importId: 'imp1',
-  status: 'pending',
-  cursor: { bytes: 0, records: 0 },
-});
-
+/** Three documents of kept sections, one of short ones, one exact copy; two per batch. */
 async function seeded() {
-  const { store } = await freshStore();
+  const { store, name } = await freshStore();
   const ws = await store.workspaces.create('w');
-  await store.sources.putMany([sourceFile(ws.id)]);
-  const docs = makeDocs(ws.id, 'f1', 3);
-  const kept = makeSegments(ws.id, docs[0], 10);
-  const short = makeSegments(ws.id, docs[1], 4, 'too-short');
-  const dup = makeSegments(ws.id, docs[2], 2, 'exact-duplicate');
-  await store.segments.putBatch(ws.id, docs, [...kept, ...short, ...dup]);
-  return { store, ws, docs, kept, short, dup };
+  const docs = [keptDoc(1, 3), keptDoc(2, 3), keptDoc(3, 4), shortDoc(4, 3), keptDoc(1, 3)];
+  const result = await ingestDocs(store, ws.id, docs, { batchDocuments: 2 });
+  const all: SegmentRecord[] = [];
+  for await (const batch of store.segments.iterate(ws.id)) all.push(...batch);
+  const kept = all.filter((s) => !s.dropReason);
+  const short = all.filter((s) => s.dropReason === 'too-short');
+  const dup = all.filter((s) => s.dropReason === 'exact-duplicate');
+  return { store, name, ws, result, all, kept, short, dup };
 }
 
 describe('sources and documents', () => {
-  it('put, get, list, update', async () => {
-    const { store } = await freshStore();
-    const ws = await store.workspaces.create('w');
-    await store.sources.putMany([sourceFile(ws.id), sourceFile(ws.id, 'f2')]);
-    expect((await store.sources.list(ws.id)).map((f) => f.id).sort()).toEqual(['f1', 'f2']);
-    expect(await store.sources.listByImport('imp1')).toHaveLength(2);
-    const updated = await store.sources.update('f1', {
-      status: 'reading',
-      cursor: { bytes: 5, records: 1 },
-    });
-    expect(updated.status).toBe('reading');
-    expect((await store.sources.get('f1'))?.cursor).toEqual({ bytes: 5, records: 1 });
-    await expect(store.sources.update('nope', { status: 'done' })).rejects.toBeInstanceOf(
-      NotFoundError,
-    );
-    store.close();
-  });
-
-  it('documents by source file and count', async () => {
-    const { store, ws, docs } = await seeded();
-    expect(await store.documents.count(ws.id)).toBe(3);
-    expect((await store.documents.listBySourceFile('f1')).length).toBe(3);
+  it('the ingest job records its source file; documents by source file and count', async () => {
+    const { store, ws, result } = await seeded();
+    const [file] = await store.sources.list(ws.id);
+    expect(file).toMatchObject({ name: 'corpus.jsonl', status: 'done' });
+    expect(file.cursor.records).toBe(5);
+    expect(await store.sources.listByImport(result.importId!)).toEqual([file]);
+    expect(await store.sources.get(file.id)).toEqual(file);
+    expect(await store.documents.count(ws.id)).toBe(5);
+    const docs = await store.documents.listBySourceFile(file.id);
+    expect(docs.map((d) => d.offset).sort()).toEqual([0, 1, 2, 3, 4]);
     expect(await store.documents.get(docs[1].id)).toEqual(docs[1]);
     store.close();
   });
 });
 
 describe('segments', () => {
-  it('putBatch round-trips segments without the internal bucket field', async () => {
+  it('reads what ingestion wrote: every segment once, kept ones paged, counts agree', async () => {
+    const { store, ws, result, all, kept, short, dup } = await seeded();
+    expect(all).toHaveLength(result.counts.segments);
+    expect(new Set(all.map((s) => s.id)).size).toBe(all.length);
+    expect(kept).toHaveLength(result.counts.kept);
+    expect(kept.length).toBeGreaterThanOrEqual(7);
+    // The fifth document repeats the first: each of its three sections is an exact duplicate.
+    expect(dup).toHaveLength(3);
+    expect(short.length).toBeGreaterThanOrEqual(1);
+    expect(await store.segments.keptCount(ws.id)).toBe(kept.length);
+    store.close();
+  });
+
+  it('get and getMany return records without the internal bucket field', async () => {
     const { store, kept, short } = await seeded();
-    expect(await store.segments.get(kept[0].id)).toEqual(kept[0]);
+    const got = await store.segments.get(kept[0].id);
+    expect(got).toEqual(kept[0]);
+    expect(got).not.toHaveProperty('bucket');
     expect(await store.segments.get(short[0].id)).toEqual(short[0]);
-    const many = await store.segments.getMany([short[1].id, 'missing', kept[2].id]);
-    expect(many.map((s) => s.id)).toEqual([short[1].id, kept[2].id]);
-    store.close();
-  });
-
-  it('putBatch commits the source file resume point with the data', async () => {
-    const { store } = await freshStore();
-    const ws = await store.workspaces.create('w');
-    await store.sources.putMany([sourceFile(ws.id)]);
-    const docs = makeDocs(ws.id, 'f1', 1);
-    await store.segments.putBatch(ws.id, docs, makeSegments(ws.id, docs[0], 2), {
-      sourceFileId: 'f1',
-      cursor: { bytes: 50, records: 1 },
-      status: 'reading',
-    });
-    const file = await store.sources.get('f1');
-    expect(file?.cursor).toEqual({ bytes: 50, records: 1 });
-    expect(file?.status).toBe('reading');
-    store.close();
-  });
-
-  it('putBatch into a deleted workspace fails and writes nothing', async () => {
-    const { store } = await freshStore();
-    const docs = makeDocs('ghost', 'f1', 1);
-    await expect(
-      store.segments.putBatch('ghost', docs, makeSegments('ghost', docs[0], 2)),
-    ).rejects.toBeInstanceOf(NotFoundError);
-    expect(await store.db.count('segments')).toBe(0);
+    expect(await store.segments.get('missing')).toBeUndefined();
+    const many = await store.segments.getMany([short[0].id, 'missing', kept[2].id]);
+    expect(many.map((s) => s.id)).toEqual([short[0].id, kept[2].id]);
     store.close();
   });
 
   it('pages through all segments and through one bucket, resuming after a key', async () => {
-    const { store, ws, kept, short, dup } = await seeded();
-    const all = [...kept, ...short, ...dup].map((s) => s.id);
+    const { store, ws, all, kept, dup } = await seeded();
     const seen: string[] = [];
     let after: string | undefined;
     do {
@@ -103,12 +75,15 @@ describe('segments', () => {
       seen.push(...page.items.map((s) => s.id));
       after = page.next;
     } while (after);
-    expect(seen).toEqual([...all].sort());
+    expect(seen).toEqual(all.map((s) => s.id).sort());
 
-    const first = await store.segments.page(ws.id, 3, { bucket: 'too-short' });
-    expect(first.items.every((s) => s.dropReason === 'too-short')).toBe(true);
-    const rest = await store.segments.page(ws.id, 3, { bucket: 'too-short', after: first.next });
-    expect([...first.items, ...rest.items].map((s) => s.id)).toEqual(short.map((s) => s.id).sort());
+    const first = await store.segments.page(ws.id, 2, { bucket: 'exact-duplicate' });
+    expect(first.items.every((s) => s.dropReason === 'exact-duplicate')).toBe(true);
+    const rest = await store.segments.page(ws.id, 2, {
+      bucket: 'exact-duplicate',
+      after: first.next,
+    });
+    expect([...first.items, ...rest.items].map((s) => s.id)).toEqual(dup.map((s) => s.id).sort());
     expect(rest.next).toBeUndefined();
 
     const keptPage = await store.segments.page(ws.id, 100, { bucket: 'kept' });
@@ -119,107 +94,102 @@ describe('segments', () => {
 
   it('iterate yields key-ordered batches and resumes after a key', async () => {
     const { store, ws, kept } = await seeded();
-    const batches: SegmentRecord[][] = [];
-    for await (const batch of store.segments.iterate(ws.id, { bucket: 'kept', batchSize: 4 })) {
-      batches.push(batch);
-    }
-    expect(batches.map((b) => b.length)).toEqual([4, 4, 2]);
+    const sizes: number[] = [];
+    for await (const batch of store.segments.iterate(ws.id, { bucket: 'kept', batchSize: 3 }))
+      sizes.push(batch.length);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(kept.length);
+    expect(sizes.slice(0, -1).every((n) => n === 3)).toBe(true);
     const ids = kept.map((s) => s.id).sort();
     const resumed: string[] = [];
-    for await (const batch of store.segments.iterate(ws.id, { bucket: 'kept', after: ids[5] })) {
+    for await (const batch of store.segments.iterate(ws.id, { bucket: 'kept', after: ids[4] }))
       resumed.push(...batch.map((s) => s.id));
-    }
-    expect(resumed).toEqual(ids.slice(6));
+    expect(resumed).toEqual(ids.slice(5));
     store.close();
   });
 
   it('counts per drop reason and samples within a bucket', async () => {
-    const { store, ws, short } = await seeded();
+    const { store, ws, all, kept, dup } = await seeded();
     const counts = await store.segments.counts(ws.id);
-    expect(counts.kept).toBe(10);
-    expect(counts['too-short']).toBe(4);
-    expect(counts['exact-duplicate']).toBe(2);
+    expect(counts.kept).toBe(kept.length);
+    expect(counts['exact-duplicate']).toBe(3);
     expect(counts['near-duplicate']).toBe(0);
-    expect(counts.total).toBe(16);
+    expect(counts.total).toBe(all.length);
 
-    const sample = await store.segments.sample(ws.id, 'too-short', 2);
+    const sample = await store.segments.sample(ws.id, 'exact-duplicate', 2);
     expect(sample).toHaveLength(2);
     expect(new Set(sample.map((s) => s.id)).size).toBe(2);
-    const shortIds = new Set(short.map((s) => s.id));
-    expect(sample.every((s) => shortIds.has(s.id))).toBe(true);
-    expect(await store.segments.sample(ws.id, 'too-short', 50)).toHaveLength(4);
+    const dupIds = new Set(dup.map((s) => s.id));
+    expect(sample.every((s) => dupIds.has(s.id))).toBe(true);
+    expect(await store.segments.sample(ws.id, 'exact-duplicate', 50)).toHaveLength(3);
+    const keptSample = await store.segments.sample(ws.id, 'kept', 4);
+    expect(new Set(keptSample.map((s) => s.id)).size).toBe(4);
+    expect(keptSample.every((s) => !s.dropReason)).toBe(true);
     expect(await store.segments.sample(ws.id, 'repetitive', 3)).toEqual([]);
     store.close();
   });
 
   it('finds segments by normalised hash within the workspace only', async () => {
-    const { store, ws, kept } = await seeded();
+    const { store, ws, kept, dup } = await seeded();
     const other = await store.workspaces.create('other');
-    expect((await store.segments.findByHash(ws.id, kept[3].hash))?.id).toBe(kept[3].id);
-    expect(await store.segments.findByHash(other.id, kept[3].hash)).toBeUndefined();
-    const found = await store.segments.findHashes(ws.id, [kept[0].hash, 'nope', kept[1].hash]);
-    expect(found).toEqual(
+    // A duplicate has the hash of the segment it repeats (either may be found for it).
+    expect(kept.some((s) => s.hash === dup[0].hash)).toBe(true);
+    const unique = kept.filter((s) => !dup.some((d) => d.hash === s.hash));
+    expect((await store.segments.findByHash(ws.id, unique[3].hash))?.id).toBe(unique[3].id);
+    expect(await store.segments.findByHash(other.id, unique[3].hash)).toBeUndefined();
+    const hashes = [unique[0].hash, 'nope', unique[1].hash];
+    expect(await store.segments.findHashes(ws.id, hashes)).toEqual(
       new Map([
-        [kept[0].hash, kept[0].id],
-        [kept[1].hash, kept[1].id],
+        [unique[0].hash, unique[0].id],
+        [unique[1].hash, unique[1].id],
       ]),
     );
-    store.close();
-  });
-
-  it('setDropReasons moves segments between buckets', async () => {
-    const { store, ws, kept, short } = await seeded();
-    await store.segments.setDropReasons([
-      { id: kept[0].id, dropReason: 'near-duplicate' },
-      { id: short[0].id },
-    ]);
-    const counts = await store.segments.counts(ws.id);
-    expect(counts['near-duplicate']).toBe(1);
-    expect(counts.kept).toBe(10);
-    expect(counts['too-short']).toBe(3);
-    expect((await store.segments.get(short[0].id))?.dropReason).toBeUndefined();
-    await expect(store.segments.setDropReasons([{ id: 'missing' }])).rejects.toBeInstanceOf(
-      NotFoundError,
-    );
-    store.close();
-  });
-
-  it('accepts proxied (Svelte $state-like) records and stores plain copies', async () => {
-    const { store } = await freshStore();
-    const ws = await store.workspaces.create('w');
-    const docs = makeDocs(ws.id, 'f1', 1);
-    const [segment] = makeSegments(ws.id, docs[0], 1);
-    const proxied = new Proxy(
-      { ...segment, headerPath: new Proxy([...segment.headerPath], {}) },
-      {},
-    );
-    expect(() => structuredClone(proxied)).toThrow();
-    await store.segments.putBatch(ws.id, [new Proxy(docs[0], {})], [proxied]);
-    expect(await store.segments.get(segment.id)).toEqual(segment);
+    const dupHit = await store.segments.findByHash(ws.id, dup[0].hash);
+    expect(dupHit?.hash).toBe(dup[0].hash);
     store.close();
   });
 });
 
 describe('atomic batches', () => {
-  it('a failure thrown mid-batch leaves nothing written', async () => {
-    const { store } = await freshStore();
+  it('a failure thrown mid-batch leaves nothing of the batch written', async () => {
+    const { store, name } = await freshStore();
     const ws = await store.workspaces.create('w');
-    const docs = makeDocs(ws.id, 'f1', 2);
-    const segments = makeSegments(ws.id, docs[0], 6);
     const originalPut = IDBObjectStore.prototype.put;
     let calls = 0;
     vi.spyOn(IDBObjectStore.prototype, 'put').mockImplementation(function (
       this: IDBObjectStore,
       ...args
     ) {
-      if (this.name === 'segments' && ++calls === 4) throw new Error('disk on fire');
+      if (this.name === 'documents' && ++calls === 2) throw new Error('disk on fire');
       return originalPut.apply(this, args);
     });
-    await expect(store.segments.putBatch(ws.id, docs, segments)).rejects.toThrow('disk on fire');
+    const err = await ingestDocs(store, ws.id, [keptDoc(1), keptDoc(2), shortDoc(3, 2)]).catch(
+      (e: unknown) => e,
+    );
     vi.restoreAllMocks();
-    expect(calls).toBe(4);
-    expect(await store.db.count('segments')).toBe(0);
-    expect(await store.db.count('documents')).toBe(0);
+    expect(calls).toBeGreaterThanOrEqual(2);
+    const [file] = await store.ingest.listSourceFiles(ws.id);
+    // The one batch failed: the file fails with the message, and no record of it landed.
+    expect(err instanceof Error ? err.message : file.error).toMatch(/disk on fire/);
+    const db = await rawDb(name);
+    for (const s of ['documents', 'segments', 'segmentPages', 'dedupChunks'] as const)
+      expect(await db.count(s), s).toBe(0);
+    db.close();
+    expect(await store.ingest.corpusStats(ws.id)).toMatchObject({ documents: 0, kept: 0 });
+    expect(file.cursor.records).toBe(0);
+    store.close();
+  });
+
+  it('writes into a deleted workspace fail and leave no orphans', async () => {
+    const { store } = await freshStore();
+    const ws = await store.workspaces.create('w');
+    await store.workspaces.delete(ws.id);
+    await expect(ingestDocs(store, ws.id, [keptDoc(1)])).rejects.toBeInstanceOf(NotFoundError);
+    expect(await store.ingest.listSourceFiles(ws.id)).toEqual([]);
+    expect(await store.ingest.corpusStats(ws.id)).toEqual({
+      ...(await store.ingest.corpusStats('never-existed')),
+      workspaceId: ws.id,
+    });
+    expect(emptyCounts().kept).toBe(0);
     store.close();
   });
 
@@ -238,6 +208,18 @@ describe('atomic batches', () => {
       name: 'ConstraintError',
     });
     expect(await store.seeds.count(ws.id)).toBe(1);
+    store.close();
+  });
+
+  it('accepts proxied (Svelte $state-like) records and stores plain copies', async () => {
+    const { store } = await freshStore();
+    const ws = await store.workspaces.create('w');
+    const seed = { instruction: 'Name a colour.', output: 'Blue.', source: 'ui' };
+    const proxied = new Proxy({ ...seed }, {});
+    expect(() => structuredClone(proxied)).toThrow();
+    const [stored] = await store.seeds.addMany(ws.id, [proxied]);
+    expect(await store.seeds.list(ws.id)).toEqual([stored]);
+    expect(stored).toMatchObject(seed);
     store.close();
   });
 });

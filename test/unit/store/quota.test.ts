@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { freshStore, makeDocs, makeSegments } from './helpers';
+import { freshStore } from './helpers';
+import { ingestDocs, keptDoc } from '../pipeline/ingest-helper';
 import { QuotaExceededError } from '../../../src/lib/protocol/errors';
-import { approxBatchBytes, approxBytes, toPlain } from '../../../src/lib/store/plain';
+import { approxBytes, toPlain } from '../../../src/lib/store/plain';
 import { isQuotaError, toStoreError } from '../../../src/lib/store/tx';
 
 afterEach(() => {
@@ -40,28 +41,32 @@ describe('quota errors', () => {
     vi.stubGlobal('navigator', { storage: { estimate: async () => ({ usage: 10, quota: 110 }) } });
     const { store } = await freshStore();
     const ws = await store.workspaces.create('w');
-    const docs = makeDocs(ws.id, 'f1', 1);
-    const segments = makeSegments(ws.id, docs[0], 5);
     const originalPut = IDBObjectStore.prototype.put;
     let calls = 0;
+    // The second batch's document write hits a full disk (one document per batch).
     vi.spyOn(IDBObjectStore.prototype, 'put').mockImplementation(function (
       this: IDBObjectStore,
       ...args
     ) {
-      if (this.name === 'segments' && ++calls === 3) throw quotaDomError();
+      if (this.name === 'documents' && ++calls === 2) throw quotaDomError();
       return originalPut.apply(this, args);
     });
-    const err = await store.segments.putBatch(ws.id, docs, segments).catch((e: unknown) => e);
+    const docs = [keptDoc(1, 3), keptDoc(2, 3), keptDoc(3, 3)];
+    const err = await ingestDocs(store, ws.id, docs, { batchDocuments: 1 }).catch((e) => e);
     vi.restoreAllMocks();
     expect(err).toBeInstanceOf(QuotaExceededError);
     const quota = err as QuotaExceededError;
-    const batchBytes = approxBatchBytes([...docs, ...segments]);
-    expect(quota.neededBytes).toBeGreaterThanOrEqual(batchBytes);
-    expect(quota.neededBytes).toBeLessThan(batchBytes * 1.2);
+    // The batch's size: one document's three segments of ~1,200 characters plus records.
+    expect(quota.neededBytes).toBeGreaterThan(3 * 1200);
+    expect(quota.neededBytes).toBeLessThan(docs[1].length * 2);
     expect(quota.availableBytes).toBe(100);
     expect(quota.message).toMatch(/storage is full/i);
-    expect(await store.db.count('segments')).toBe(0);
-    expect(await store.db.count('documents')).toBe(0);
+    // Only the first batch landed, with its counters and resume point: the import resumes.
+    expect(await store.documents.count(ws.id)).toBe(1);
+    expect(await store.segments.keptCount(ws.id)).toBe(3);
+    const [file] = await store.ingest.listSourceFiles(ws.id);
+    expect(file.cursor.records).toBe(1);
+    expect(file.status).not.toBe('done');
     store.close();
   });
 });

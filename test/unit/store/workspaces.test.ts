@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { freshStore, makeDocs, makeSegments } from './helpers';
+import { freshStore, rawDb } from './helpers';
+import { ingestDocs, keptDoc, shortDoc } from '../pipeline/ingest-helper';
 import { openDB } from 'idb';
 import { DB_VERSION, workspaceStores } from '../../../src/lib/store/db';
 import { InputError, NotFoundError } from '../../../src/lib/protocol/errors';
@@ -10,9 +11,11 @@ afterEach(() => vi.unstubAllGlobals());
 describe('migrations', () => {
   it('open an empty database at DB_VERSION with every store', async () => {
     const { store, name } = await freshStore();
-    expect(store.db.version).toBe(DB_VERSION);
-    const names = Array.from(store.db.objectStoreNames);
+    const db = await rawDb(name);
+    expect(db.version).toBe(DB_VERSION);
+    const names = Array.from(db.objectStoreNames);
     for (const s of ['workspaces', 'settings', ...workspaceStores]) expect(names).toContain(s);
+    db.close();
     store.close();
     // Reopening at the same version runs no migration and keeps the stores.
     const again = await openDB(name, DB_VERSION);
@@ -21,15 +24,17 @@ describe('migrations', () => {
   });
 
   it('lists exactly the stores that have a byWorkspace index as workspace stores', async () => {
-    const { store } = await freshStore();
-    const names = Array.from(store.db.objectStoreNames);
-    const tx = store.db.transaction(names as never);
+    const { store, name } = await freshStore();
+    const db = await rawDb(name);
+    const names = Array.from(db.objectStoreNames);
+    const tx = db.transaction(names as never);
     const withIndex = names.filter((n) =>
       (tx.objectStore(n as never) as { indexNames: DOMStringList }).indexNames.contains(
         'byWorkspace',
       ),
     );
     expect([...workspaceStores].sort()).toEqual(withIndex.sort());
+    db.close();
     store.close();
   });
 });
@@ -50,23 +55,12 @@ describe('workspaces', () => {
   });
 
   it('delete removes every record of the workspace and leaves others intact', async () => {
-    const { store } = await freshStore();
+    const { store, name: dbName } = await freshStore();
     const fill = async (name: string) => {
       const ws = await store.workspaces.create(name);
-      await store.sources.putMany([
-        {
-          id: `${ws.id}-f`,
-          workspaceId: ws.id,
-          name: 'a.txt',
-          size: 10,
-          lastModified: 0,
-          importId: 'imp',
-          status: 'done',
-          cursor: { bytes: 10, records: 1 },
-        },
-      ]);
-      const docs = makeDocs(ws.id, `${ws.id}-f`, 2);
-      await store.segments.putBatch(ws.id, docs, makeSegments(ws.id, docs[0], 3));
+      // Through the ingest job: source file, documents, a segment page, a dropped sample,
+      // corpus totals and a dedup chunk (every corpus store the workspace has).
+      await ingestDocs(store, ws.id, [keptDoc(name.length, 2), shortDoc(1, 1)]);
       await store.seeds.addMany(ws.id, [{ instruction: 'i', output: 'o', source: 'test' }]);
       const run = await store.runs.create(ws.id, { name: 'r', config: {} });
       await store.candidates.putBatch([
@@ -102,9 +96,13 @@ describe('workspaces', () => {
     await store.workspaces.delete(gone.id);
 
     expect(await store.workspaces.get(gone.id)).toBeUndefined();
+    const db = await rawDb(dbName);
     for (const name of workspaceStores) {
-      expect(await store.db.countFromIndex(name, 'byWorkspace', gone.id)).toBe(0);
+      expect(await db.countFromIndex(name, 'byWorkspace', gone.id)).toBe(0);
+      // The survivor still has a record in every store it was given one in.
+      if (name !== 'candidates') expect(before.records[name], name).toBeGreaterThan(0);
     }
+    db.close();
     expect(await store.workspaces.usage(keep.id)).toEqual(before);
     store.close();
   });
@@ -114,19 +112,19 @@ describe('workspaces', () => {
     const ws = await store.workspaces.create('u');
     const empty = await store.workspaces.usage(ws.id);
     expect(Object.values(empty.records).every((n) => n === 0)).toBe(true);
-    const docs = makeDocs(ws.id, 'f', 2);
-    const segs = [
-      ...makeSegments(ws.id, docs[0], 4),
-      ...makeSegments(ws.id, docs[1], 1, 'too-short'),
-    ];
-    await store.segments.putBatch(ws.id, docs, segs);
+    await ingestDocs(store, ws.id, [keptDoc(1, 4), shortDoc(2, 1)]);
     const used = await store.workspaces.usage(ws.id);
     expect(used.records.documents).toBe(2);
-    expect(used.records.segments).toBe(5);
+    // Four kept segments in one page record; the dropped one as a sample record of its own.
+    expect(used.records.segmentPages).toBe(1);
+    expect(used.records.segments).toBe(1);
     expect(used.records.seeds).toBe(0);
-    const textBytes = segs.reduce((sum, s) => sum + s.text.length, 0);
+    const kept = (await store.segments.page(ws.id, 10, { bucket: 'kept' })).items;
+    expect(kept).toHaveLength(4);
+    const textBytes = kept.reduce((sum, s) => sum + s.text.length, 0);
     expect(used.bytes - empty.bytes).toBeGreaterThan(textBytes);
-    expect(used.bytes - empty.bytes).toBeLessThan(textBytes * 2);
+    // Plus metadata, the dropped sample and each kept segment's dedup signature (~0.5 KB).
+    expect(used.bytes - empty.bytes).toBeLessThan(textBytes * 3);
     await expect(store.workspaces.usage('missing')).rejects.toBeInstanceOf(NotFoundError);
     // Above `exactUpTo` records a store is measured from a random sample: same counts, close bytes.
     const sampled = await store.workspaces.usage(ws.id, 1, 3);

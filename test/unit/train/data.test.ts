@@ -14,7 +14,8 @@ import {
   tokenizeExamples,
   type SourcePair,
 } from '../../../src/lib/train/data';
-import { freshStore, makeDocs, makeSegments } from '../store/helpers';
+import { freshStore } from '../store/helpers';
+import { ingestDocs, keptDoc } from '../pipeline/ingest-helper';
 import { LLAMA2_TEMPLATE, llamaFiles, llamaTokenizer } from '../engines/hf-fixtures';
 
 const tokenizer = llamaTokenizer();
@@ -27,9 +28,8 @@ async function storeWithData() {
     { instruction: 'Name a colour.', output: 'Blue.', source: 'test' },
     { instruction: 'Translate', input: 'bonjour', output: 'Hello.', source: 'test' },
   ]);
-  const docs = makeDocs(ws.id, 'f1', 1);
-  const segments = makeSegments(ws.id, docs[0], 3);
-  await store.segments.putBatch(ws.id, docs, segments);
+  await ingestDocs(store, ws.id, [keptDoc(1, 3)]);
+  const segments = (await store.segments.page(ws.id, 10, { bucket: 'kept' })).items;
   const run = await store.runs.create(ws.id, { name: 'r', config: {} });
   const scores = [5, 4, null];
   await store.candidates.putBatch(

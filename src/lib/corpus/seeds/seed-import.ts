@@ -3,12 +3,7 @@
 // ShareGPT, prompt/response, Dolly — detected per file from its first records, or an
 // explicit field mapping. Every bad record is reported by line; good ones are kept.
 import { InputError } from '../../protocol/errors';
-import type {
-  NewSeedPair,
-  SeedFieldMapping,
-  SeedLineError,
-  SeedShape,
-} from '../../domain/seeds';
+import type { NewSeedPair, SeedFieldMapping, SeedLineError, SeedShape } from '../../domain/seeds';
 import { listFields } from '../readers/fields';
 import { readSeedRecords } from './records';
 

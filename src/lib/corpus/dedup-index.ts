@@ -1,8 +1,10 @@
 // The committed dedup index of one workspace (method.md §2: "deduplication" across imports),
-// implementing corpus/dedup.ts's DedupIndex for reads. Writes never go through it: the
-// Deduplicator runs over a BufferedDedupIndex whose pending additions become one DedupChunk
-// per batch, written by commitIngestBatch in the batch's own transaction, so what is on disk is
-// always exactly the committed segments (exactly-once resume keeps the same decisions).
+// implementing dedup.ts's DedupIndex for reads. Writes never go through it: the Deduplicator
+// runs over a BufferedDedupIndex whose pending additions become one DedupChunk per batch,
+// which the store writes in the batch's own transaction (store/ingest-repo.ts), so what is on
+// disk is always exactly the committed segments (exactly-once resume keeps the same
+// decisions). The chunks are plain data; this file is the algorithm over them, and the store
+// only saves and loads them (through a DedupChunkSource).
 //
 // Layout (schema step 4): chunks are append-only records WITHOUT a key index. Step 3 had a
 // multiEntry index over every chunk's ~21 keys per segment, and those index inserts dominated
@@ -12,13 +14,20 @@
 // scan of typed arrays) when a job opens the workspace. Full signatures stay on disk: the
 // sketch bounds a candidate's similarity from above, and only candidates that might pass the
 // threshold (near duplicates, rare) load their chunk's signatures (peak heap, issue: < 300 MB).
-import type { DedupIndex, PendingAdditions } from '../corpus/dedup';
-import { hashString32 } from '../corpus/hash';
-import { FingerprintMultimap, IdList, PagedU32List } from '../corpus/key-table';
-import { estimateJaccard } from '../corpus/minhash';
-import { newId } from '../util/ids';
-import type { Db } from './db';
 import type { DedupChunk, Id } from '../domain';
+import { newId } from '../util/ids';
+import type { DedupIndex, PendingAdditions } from './dedup';
+import { hashString32 } from './hash';
+import { FingerprintMultimap, IdList, PagedU32List } from './key-table';
+import { estimateJaccard } from './minhash';
+
+/** Where the committed chunks of a workspace are read from (the store's dedupChunks repository). */
+export interface DedupChunkSource {
+  /** Calls `visit` for every committed chunk of the workspace, in write order. */
+  forEachChunk(workspaceId: Id, visit: (chunk: DedupChunk) => void): Promise<void>;
+  /** A chunk's signatures (undefined when the chunk is gone). */
+  signatures(chunkId: Id): Promise<Uint32Array | undefined>;
+}
 
 /** Workspace-scoped key as stored in step-3 chunks (`DedupChunk.keys`). */
 export const scopedKey = (workspaceId: Id, key: string): string => `${workspaceId}\u0000${key}`;
@@ -43,7 +52,7 @@ const sketchBits = 2;
 const sketchMask = (1 << sketchBits) - 1;
 const valuesPerWord = 32 / sketchBits;
 
-export class IdbDedupIndex implements DedupIndex {
+export class ChunkedDedupIndex implements DedupIndex {
   private readonly ids = new IdList();
   private readonly table = new FingerprintMultimap();
   /** Two words of exact hash per ordinal. */
@@ -64,21 +73,14 @@ export class IdbDedupIndex implements DedupIndex {
   private inflightStart = 0;
 
   private constructor(
-    private readonly db: Db,
+    private readonly chunks: DedupChunkSource,
     readonly workspaceId: Id,
   ) {}
 
   /** Opens the index and fills it from the workspace's committed chunks (one scan). */
-  static async open(db: Db, workspaceId: Id): Promise<IdbDedupIndex> {
-    const index = new IdbDedupIndex(db, workspaceId);
-    let cursor = await db
-      .transaction('dedupChunks')
-      .store.index('byWorkspace')
-      .openCursor(IDBKeyRange.only(workspaceId));
-    while (cursor) {
-      index.addChunk(cursor.value);
-      cursor = await cursor.continue();
-    }
+  static async open(chunks: DedupChunkSource, workspaceId: Id): Promise<ChunkedDedupIndex> {
+    const index = new ChunkedDedupIndex(chunks, workspaceId);
+    await chunks.forEachChunk(workspaceId, (chunk) => index.addChunk(chunk));
     index.inflightStart = index.ids.length;
     return index;
   }
@@ -150,7 +152,7 @@ export class IdbDedupIndex implements DedupIndex {
     }
     let rows = this.inflightSignatures.get(lo) ?? this.loaded.get(lo);
     if (!rows) {
-      rows = (await this.db.get('dedupChunks', this.chunkIds[lo]))?.signatures;
+      rows = await this.chunks.signatures(this.chunkIds[lo]);
       if (!rows) return undefined;
     }
     if (!this.inflightSignatures.has(lo)) this.keepLoaded(lo, rows);
@@ -243,19 +245,19 @@ export class IdbDedupIndex implements DedupIndex {
     return this.chunkIds.length - 1;
   }
 
-  // The committed index is written only by commitIngestBatch (see the header).
+  // The committed index is written only with the batch's transaction (see the header).
   async addHash(): Promise<void> {
-    throw new Error('IdbDedupIndex is read-only: wrap it in a BufferedDedupIndex');
+    throw new Error('ChunkedDedupIndex is read-only: wrap it in a BufferedDedupIndex');
   }
   async addToBuckets(): Promise<void> {
-    throw new Error('IdbDedupIndex is read-only: wrap it in a BufferedDedupIndex');
+    throw new Error('ChunkedDedupIndex is read-only: wrap it in a BufferedDedupIndex');
   }
   async putSignature(): Promise<void> {
-    throw new Error('IdbDedupIndex is read-only: wrap it in a BufferedDedupIndex');
+    throw new Error('ChunkedDedupIndex is read-only: wrap it in a BufferedDedupIndex');
   }
 
   /**
-   * Turns a batch's pending additions into its chunk for commitIngestBatch and adds them to
+   * Turns a batch's pending additions into its chunk for the batch's commit and adds them to
    * memory at once (the next batch is deduplicated while this one commits). If the
    * transaction fails, `discardInflight` takes them out again.
    */

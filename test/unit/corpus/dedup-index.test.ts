@@ -1,11 +1,26 @@
 // The in-memory dedup index of a job: the sharded fingerprint table, and near duplicates
 // decided against signatures that live only on disk (loaded on demand) or in the chunk in flight.
-import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
+import type { DedupChunkSource } from '../../../src/lib/corpus/dedup-index';
 import { FingerprintMultimap } from '../../../src/lib/corpus/key-table';
+import type { DedupChunk } from '../../../src/lib/domain';
 import { WorkspaceDedup } from '../../../src/lib/pipeline/dedup-port';
-import { openDatabase } from '../../../src/lib/store/db';
-import { newId } from '../../../src/lib/util/ids';
+
+/** Committed chunks as plain data (what the store persists), counting signature loads. */
+class MemoryChunks implements DedupChunkSource {
+  readonly chunks: DedupChunk[] = [];
+  signatureLoads = 0;
+  put(chunk: DedupChunk): void {
+    this.chunks.push(chunk);
+  }
+  async forEachChunk(workspaceId: string, visit: (chunk: DedupChunk) => void): Promise<void> {
+    for (const c of this.chunks) if (c.workspaceId === workspaceId) visit(c);
+  }
+  async signatures(chunkId: string): Promise<Uint32Array | undefined> {
+    this.signatureLoads++;
+    return this.chunks.find((c) => c.id === chunkId)?.signatures;
+  }
+}
 
 function words(seed: number, n: number): string {
   let s = seed >>> 0;
@@ -38,12 +53,12 @@ describe('FingerprintMultimap', () => {
   });
 });
 
-describe('IdbDedupIndex', () => {
+describe('ChunkedDedupIndex', () => {
   it('decides near duplicates against in-flight and on-disk signatures, across reopen', async () => {
-    const db = await openDatabase(`dedup-index-${newId()}`);
+    const db = new MemoryChunks();
     const commitPending = async (dedup: WorkspaceDedup) => {
       const chunk = dedup.takePending();
-      if (chunk) await db.put('dedupChunks', chunk);
+      if (chunk) db.put(chunk);
       dedup.committed();
     };
     const original = words(1, 80);
@@ -55,7 +70,7 @@ describe('IdbDedupIndex', () => {
       expect((await first.check(`u${i}`, text)).reason).toBeUndefined();
     const chunk = first.takePending(); // in flight: not on disk yet
     expect((await first.check('b', edited)).reason).toBe('near-duplicate');
-    await db.put('dedupChunks', chunk!);
+    db.put(chunk!);
     first.committed();
     await commitPending(first);
 
@@ -64,6 +79,8 @@ describe('IdbDedupIndex', () => {
     expect(verdict.reason).toBe('near-duplicate');
     expect((await reopened.check('d', original)).reason).toBe('exact-duplicate');
     expect((await reopened.check('e', words(999, 70))).reason).toBeUndefined();
-    db.close();
+    // Only the near-duplicate decision after the reopen needed a full signature from disk.
+    expect(db.signatureLoads).toBe(1);
+    expect(await db.forEachChunk('other', () => expect.unreachable())).toBeUndefined();
   });
 });
