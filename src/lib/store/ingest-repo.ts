@@ -17,7 +17,6 @@ import type {
   IngestCounts,
   SourceFile,
   SegmentRecord,
-  Workspace,
 } from '../domain';
 import type { StoredSegment } from './schema';
 import { writeTx } from './tx';
@@ -142,13 +141,13 @@ export function ingestRepo(db: Db) {
         async (tx, requests) => {
           // Reads first (they are the only awaits), then every write is queued without awaiting.
           const files = tx.objectStore('sourceFiles');
-          const [ws, stats0, ...current] = await Promise.all([
+          const [ws, stats0, current] = await Promise.all([
             tx.objectStore('workspaces').get(b.workspaceId),
             tx.objectStore('corpusStats').get(b.workspaceId),
-            ...b.files.map((f) => files.get(f.sourceFileId)),
+            Promise.all(b.files.map((f) => files.get(f.sourceFileId))),
           ]);
-          requireWorkspace(ws as Workspace | undefined, b.workspaceId);
-          const stats = (stats0 as CorpusStats | undefined) ?? emptyCorpusStats(b.workspaceId);
+          requireWorkspace(ws, b.workspaceId);
+          const stats = stats0 ?? emptyCorpusStats(b.workspaceId);
           const segments = tx.objectStore('segments');
           const documents = tx.objectStore('documents');
           for (const d of b.documents) void requests.add(documents.put(d));
@@ -175,7 +174,7 @@ export function ingestRepo(db: Db) {
 
           const out: SourceFile[] = [];
           b.files.forEach((u, i) => {
-            const sf = current[i] as SourceFile | undefined;
+            const sf = current[i];
             if (!sf) throw new NotFoundError(`Source file ${u.sourceFileId} not found`);
             if (sf.cursor.records !== u.expectedCursor.records) {
               throw new AppError(
