@@ -4,3 +4,4 @@ export * from './scores';
 export * from './selection';
 export * from './stats';
 export * from './instructions';
+export * from './agreement';
