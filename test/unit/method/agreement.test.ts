@@ -27,7 +27,10 @@ describe('keptAgreement', () => {
     const a: boolean[] = [];
     const b: boolean[] = [];
     const add = (n: number, x: boolean, y: boolean) => {
-      for (let i = 0; i < n; i++) (a.push(x), b.push(y));
+      for (let i = 0; i < n; i++) {
+        a.push(x);
+        b.push(y);
+      }
     };
     add(20, true, true);
     add(5, true, false);
