@@ -5,3 +5,5 @@ export * from './selection';
 export * from './stats';
 export * from './instructions';
 export * from './agreement';
+export * from './win-rate';
+export * from './scaling';
