@@ -7,3 +7,4 @@ export * from './instructions';
 export * from './agreement';
 export * from './win-rate';
 export * from './scaling';
+export * from './stats-table';
