@@ -133,20 +133,28 @@ export interface Checkpoint {
 }
 
 /**
- * Pairwise comparison of two models' answers by a judge (method.md §8: win rate ± s.e.).
- * Ties count half: winRate = (wins + ties / 2) / n, standardError = sqrt(p(1 − p) / n).
+ * Pairwise comparison of two models' answers by a judge (method.md §8: win rate ± s.e.), as
+ * method/win-rate.ts computes it: each prompt judged in both orders, ties as half a win.
+ * The statistics fields are that module's WinRate, so its result spreads in unchanged.
  */
 export interface PairwiseResult {
   kind: 'pairwise';
-  /** The model under test and the one it is compared with. */
+  /** The model under test and the one it is compared with (ids or checkpoint names). */
   model: string;
   baseline: string;
   judge: string;
+  /** Prompts judged. */
+  n: number;
+  /** Prompts the model won, lost and tied overall. */
   wins: number;
   losses: number;
   ties: number;
-  winRate: number;
-  standardError: number;
+  /** Win rate in [0, 1]: the model's mean prompt score, ties as half. */
+  rate: number;
+  /** Standard error of `rate`. */
+  se: number;
+  /** Win rate at equal answer lengths (judges prefer longer answers), when computed. */
+  lengthControlled?: { rate: number; lengthCoefficient: number };
 }
 
 /** Loss (and perplexity) of a model on held-out pairs. */
@@ -167,14 +175,4 @@ export interface Evaluation {
   runId?: Id;
   createdAt: number;
   results: EvaluationResult;
-}
-
-/** Win rate and its standard error from counts (ties count half); n = 0 gives zeros. */
-export function pairwiseResult(
-  counts: Pick<PairwiseResult, 'model' | 'baseline' | 'judge' | 'wins' | 'losses' | 'ties'>,
-): PairwiseResult {
-  const n = counts.wins + counts.losses + counts.ties;
-  const winRate = n ? (counts.wins + counts.ties / 2) / n : 0;
-  const standardError = n ? Math.sqrt((winRate * (1 - winRate)) / n) : 0;
-  return { kind: 'pairwise', ...counts, winRate, standardError };
 }

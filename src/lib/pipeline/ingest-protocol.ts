@@ -1,6 +1,6 @@
 // Wire schema of workers/ingest.worker.ts (one entry per method: req, res, streamed event).
-// Progress travels as Progress {phase: 'read', unit: 'bytes'}; counts stream as events so the
-// Data step can update its per-reason table while the job runs.
+// Progress travels as Progress {kind: 'ingest', phase: 'read', unit: 'bytes'}; counts stream
+// as events so the Data step can update its per-reason table while the job runs.
 import type { SegmentOptions } from '../corpus/types';
 import type {
   Id,

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { freshStore } from './helpers';
 import { NotFoundError } from '../../../src/lib/protocol/errors';
-import { pairwiseResult, type Candidate, type RunConfig } from '../../../src/lib/domain';
+import type { Candidate, PairwiseResult, RunConfig } from '../../../src/lib/domain';
+import { promptScore, winRate } from '../../../src/lib/method/win-rate';
 
 const candidate = (workspaceId: string, runId: string, segmentId: string): Candidate => ({
   id: `${runId}-${segmentId}`,
@@ -189,17 +190,21 @@ describe('seeds, checkpoints, evaluations', () => {
   it('evaluations add, get, list, delete', async () => {
     const { store } = await freshStore();
     const ws = await store.workspaces.create('w');
-    const judged = { model: 'm1', baseline: 'm0', judge: 'm1', wins: 6, losses: 2, ties: 2 };
-    const e = await store.evaluations.add({ workspaceId: ws.id, results: pairwiseResult(judged) });
+    // Four prompts judged in both orders; the method's statistics are stored as they come.
+    const scores = [promptScore('a', 'a'), promptScore('a', 'b'), promptScore('b', 'b'), 1];
+    const results: PairwiseResult = {
+      kind: 'pairwise',
+      model: 'm1',
+      baseline: 'm0',
+      judge: 'm1',
+      ...winRate(scores),
+      lengthControlled: { rate: 0.6, lengthCoefficient: 0.2 },
+    };
+    const e = await store.evaluations.add({ workspaceId: ws.id, results });
     const stored = await store.evaluations.get(e.id);
     expect(stored).toEqual(e);
-    // Ties count half: (6 + 1) / 10, s.e. sqrt(0.7 · 0.3 / 10).
-    expect(stored?.results).toMatchObject({ kind: 'pairwise', wins: 6, losses: 2, ties: 2 });
-    expect(stored?.results.kind === 'pairwise' && stored.results.winRate).toBeCloseTo(0.7, 12);
-    expect(stored?.results.kind === 'pairwise' && stored.results.standardError).toBeCloseTo(
-      Math.sqrt(0.021),
-      12,
-    );
+    expect(stored?.results).toEqual(results);
+    expect(stored?.results).toMatchObject({ n: 4, wins: 2, losses: 1, ties: 1, rate: 0.625 });
     expect(await store.evaluations.list({ workspaceId: ws.id })).toEqual([e]);
     await store.evaluations.delete(e.id);
     expect(await store.evaluations.list({ workspaceId: ws.id })).toEqual([]);
