@@ -7,11 +7,13 @@ import { openDatabase, type Db } from './db';
 import { checkpointsRepo, evaluationsRepo, seedsRepo } from './artifacts-repo';
 import { documentsRepo, segmentsRepo, sourcesRepo } from './corpus-repo';
 import { candidatesRepo, runsRepo } from './runs-repo';
+import { stagesRepo } from './stages-repo';
 import { settingsRepo, storageRepo, workspacesRepo } from './workspaces-repo';
 
 export type { WorkspaceUsage, StorageEstimate, PersistenceDecision } from './workspaces-repo';
 export type { BatchProgress, Page, SegmentCounts, SegmentQuery } from './corpus-repo';
 export type { NewRun, ScoreUpdate } from './runs-repo';
+export type { StageBatch, StageFailure, StageWrites } from './stages-repo';
 export type { CheckpointInfo, NewCheckpoint, NewEvaluation, NewSeed } from './artifacts-repo';
 export type * from './schema';
 export { approxBytes, approxBatchBytes, toPlain } from './plain';
@@ -26,6 +28,8 @@ export interface Store {
   segments: ReturnType<typeof segmentsRepo>;
   seeds: ReturnType<typeof seedsRepo>;
   runs: ReturnType<typeof runsRepo>;
+  /** Stage state and the runner's one-transaction batch commits (stages-repo.ts). */
+  stages: ReturnType<typeof stagesRepo>;
   candidates: ReturnType<typeof candidatesRepo>;
   checkpoints: ReturnType<typeof checkpointsRepo>;
   evaluations: ReturnType<typeof evaluationsRepo>;
@@ -47,6 +51,7 @@ export async function openStore(dbName = 'humpback-studio'): Promise<Store> {
     segments: segmentsRepo(db),
     seeds: seedsRepo(db),
     runs: runsRepo(db),
+    stages: stagesRepo(db),
     candidates: candidatesRepo(db),
     checkpoints: checkpointsRepo(db),
     evaluations: evaluationsRepo(db),

@@ -1,0 +1,257 @@
+// The resumable stage runner every long method stage runs on (augment, curate, evaluate:
+// method.md §3). A stage lists its inputs in a stable order after a cursor, processes them in
+// batches through an Engine, and the runner commits each batch's results with the cursor and
+// counters in ONE transaction (store/stages-repo.ts): a reload between batches loses nothing
+// and repeats nothing. Engine calls happen outside that transaction, since IndexedDB commits
+// a transaction that sits idle while we await a model.
+import type { Engine } from '../engines/engine';
+import { ConflictError, InputError, isCancel } from '../protocol/errors';
+import { RateMeter } from '../protocol/progress';
+import type { Id, StageFailure, StageName, StageState, StageWrites, Store } from '../store';
+
+export interface StageItem {
+  id: Id;
+}
+
+/** What a stage's `process` gets besides its items. */
+export interface StageContext {
+  engine: Engine;
+  /** Aborted on cancel: pass it to every engine call. */
+  signal: AbortSignal;
+}
+
+/** One item's result, paired with its input for `writes`. */
+export interface ItemResult<I, R> {
+  item: I;
+  result: R;
+}
+
+/** A stage, as the runner sees it. `I` is an input item, `R` what processing one yields. */
+export interface StageDefinition<I extends StageItem, R> {
+  readonly stage: StageName;
+  /** Items per engine batch and per commit. */
+  readonly batchSize: number;
+  /**
+   * Up to `limit` input items strictly after item `after` (from the start when undefined), in
+   * an order that never changes between calls: the cursor is the last committed item's id.
+   */
+  listAfter(after: Id | undefined, limit: number): Promise<I[]>;
+  /** How many inputs in all, for progress; null when unknown. */
+  countAll(): Promise<number | null>;
+  /**
+   * Processes a batch (as many items per engine call as the engine allows) and returns one
+   * entry per item, in order. An `Error` entry marks that item failed and the rest go on; a
+   * thrown item error (see `isItemError`) makes the runner retry the items one by one to
+   * find the culprit. Any other thrown error stops the stage as failed.
+   */
+  process(items: I[], ctx: StageContext): Promise<(R | Error)[]>;
+  /** The records the batch's successful results write (committed with the cursor). */
+  writes(results: ItemResult<I, R>[]): StageWrites;
+  /** Errors that spoil one item, not the stage. Default: InputError. */
+  isItemError?(err: unknown): boolean;
+}
+
+/** Numbers for the jobs area: counts, throughput (items/s) and seconds left. */
+export interface StageProgress {
+  runId: Id;
+  stage: StageName;
+  /** Items committed, failed ones included. */
+  done: number;
+  failed: number;
+  total: number | null;
+  /** Items per second over the last few seconds; null until a batch has committed. */
+  rate: number | null;
+  etaSeconds: number | null;
+}
+
+export interface RunStageOptions {
+  /**
+   * Cancel: stops now, aborting the engine call in flight (its batch is not committed).
+   * What was committed stays, and a later run continues after the cursor.
+   */
+  signal?: AbortSignal;
+  /**
+   * Pause: stops at the next batch boundary, so the batch in flight still commits and no
+   * engine work is thrown away. The stage is 'paused' and continues after its cursor.
+   */
+  pause?: AbortSignal;
+  onProgress?: (p: StageProgress) => void;
+  /** Clock for rates (tests pass a fake one). */
+  now?: () => number;
+  /**
+   * Web Locks, to refuse a stage already running in another tab up front; the cursor check
+   * in each commit catches it anyway. Defaults to navigator.locks where it exists.
+   */
+  locks?: Pick<LockManager, 'request'> | null;
+}
+
+export interface StageOutcome {
+  status: 'done' | 'paused' | 'cancelled';
+  state: StageState;
+}
+
+/** The runner's store needs: stage state and batch commits. */
+export type StageStore = Pick<Store, 'stages'>;
+
+export class StageRunner {
+  constructor(
+    private readonly store: StageStore,
+    private readonly engine: Engine,
+  ) {}
+
+  /**
+   * Runs (or resumes) one stage of a run until its inputs are exhausted, it is paused or
+   * cancelled. Resolves with how it stopped; rejects after recording 'failed' for any other
+   * error, except ConflictError (another runner owns the stage: its state is left alone).
+   */
+  run<I extends StageItem, R>(
+    runId: Id,
+    definition: StageDefinition<I, R>,
+    opts: RunStageOptions = {},
+  ): Promise<StageOutcome> {
+    const locks = opts.locks === undefined ? defaultLocks() : opts.locks;
+    if (!locks) return this.loop(runId, definition, opts);
+    const name = `humpback-stage:${runId}:${definition.stage}`;
+    return locks.request(name, { ifAvailable: true }, async (lock) => {
+      if (!lock) {
+        throw new ConflictError(
+          `Stage ${definition.stage} of this run is already running in another tab or worker`,
+          { runId, stage: definition.stage },
+        );
+      }
+      return this.loop(runId, definition, opts);
+    });
+  }
+
+  private async loop<I extends StageItem, R>(
+    runId: Id,
+    def: StageDefinition<I, R>,
+    opts: RunStageOptions,
+  ): Promise<StageOutcome> {
+    const { stages } = this.store;
+    const now = opts.now ?? (() => Date.now());
+    const signal = opts.signal ?? new AbortController().signal;
+    const meter = new RateMeter();
+    const report = (state: StageState) => {
+      meter.add(state.done, now());
+      opts.onProgress?.(progressOf(runId, def.stage, state, meter));
+    };
+    const stop = async (status: 'paused' | 'cancelled'): Promise<StageOutcome> => {
+      const state = await stages.finish(runId, def.stage, status);
+      report(state);
+      return { status, state };
+    };
+
+    if (signal.aborted) return stop('cancelled'); // NotFoundError for an unknown run
+    const total = await def.countAll();
+    let state = await stages.start(runId, def.stage, total);
+    report(state);
+    try {
+      for (;;) {
+        // 1. Stop between batches: cancel wins over pause.
+        if (signal.aborted) return await stop('cancelled');
+        if (opts.pause?.aborted) return await stop('paused');
+        // 2. Read the next batch after the cursor (its own short read transaction).
+        const items = await def.listAfter(state.cursor, def.batchSize);
+        if (!items.length) break;
+        // 3. Process it through the engine, outside any transaction.
+        const { results, failures } = await this.processBatch(def, items, signal);
+        // 4. Commit results + cursor + counters at once (refused if the cursor moved).
+        state = await stages.commitBatch(
+          runId,
+          def.stage,
+          {
+            after: state.cursor,
+            cursor: items[items.length - 1].id,
+            processed: items.length,
+            failures,
+            total,
+          },
+          results.length ? def.writes(results) : {},
+        );
+        report(state);
+      }
+      state = await stages.finish(runId, def.stage, 'done');
+      report(state);
+      return { status: 'done', state };
+    } catch (err) {
+      if (isCancel(err) && signal.aborted) return stop('cancelled');
+      if (err instanceof ConflictError) throw err;
+      await stages.finish(runId, def.stage, 'failed', messageOf(err)).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** One batch: batched first; if an item error spoils the batched call, item by item. */
+  private async processBatch<I extends StageItem, R>(
+    def: StageDefinition<I, R>,
+    items: I[],
+    signal: AbortSignal,
+  ): Promise<{ results: ItemResult<I, R>[]; failures: StageFailure[] }> {
+    const ctx: StageContext = { engine: this.engine, signal };
+    const isItemError = (err: unknown) =>
+      !isCancel(err) && (def.isItemError ? def.isItemError(err) : err instanceof InputError);
+    let outcomes: (R | Error)[];
+    try {
+      outcomes = checked(def, items, await def.process(items, ctx));
+    } catch (err) {
+      if (!isItemError(err)) throw err;
+      outcomes = [];
+      for (const item of items) {
+        try {
+          outcomes.push(...checked(def, [item], await def.process([item], ctx)));
+        } catch (itemErr) {
+          if (!isItemError(itemErr)) throw itemErr;
+          outcomes.push(itemErr as Error);
+        }
+      }
+    }
+    const results: ItemResult<I, R>[] = [];
+    const failures: StageFailure[] = [];
+    outcomes.forEach((outcome, i) => {
+      if (outcome instanceof Error)
+        failures.push({ itemId: items[i].id, message: outcome.message });
+      else results.push({ item: items[i], result: outcome });
+    });
+    return { results, failures };
+  }
+}
+
+/** A stage must answer every item, in order: a short answer would skip items silently. */
+function checked<I extends StageItem, R>(
+  def: StageDefinition<I, R>,
+  items: I[],
+  outcomes: (R | Error)[],
+): (R | Error)[] {
+  if (outcomes.length !== items.length) {
+    throw new Error(
+      `Stage ${def.stage}: process returned ${outcomes.length} results for ${items.length} items`,
+    );
+  }
+  return outcomes;
+}
+
+function progressOf(
+  runId: Id,
+  stage: StageName,
+  state: StageState,
+  meter: RateMeter,
+): StageProgress {
+  return {
+    runId,
+    stage,
+    done: state.done,
+    failed: state.failed ?? 0,
+    total: state.total,
+    rate: meter.rate(),
+    etaSeconds: meter.eta(state.total),
+  };
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
+
+function defaultLocks(): Pick<LockManager, 'request'> | null {
+  return (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks ?? null;
+}
