@@ -142,7 +142,10 @@ export class StageRunner {
       return { status, state };
     };
 
-    if (signal.aborted) return stop('cancelled'); // NotFoundError for an unknown run
+    if (signal.aborted) {
+      // Cancelled before it began: nothing to stop, and a finished stage stays 'done'.
+      return { status: 'cancelled', state: await stages.get(runId, def.stage) };
+    }
     const total = await def.countAll();
     let state = await stages.start(runId, def.stage, total);
     report(state);
