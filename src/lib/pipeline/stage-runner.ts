@@ -6,7 +6,7 @@
 // a transaction that sits idle while we await a model.
 import type { Engine } from '../engines/engine';
 import { ConflictError, InputError, isCancel } from '../protocol/errors';
-import { RateMeter } from '../protocol/progress';
+import { RateMeter, type StageProgress } from '../protocol/progress';
 import type { Id, StageFailure, StageName, StageState, StageWrites, Store } from '../store';
 
 export interface StageItem {
@@ -51,15 +51,12 @@ export interface StageDefinition<I extends StageItem, R> {
   isItemError?(err: unknown): boolean;
 }
 
-/** Numbers for the jobs area: counts, throughput (items/s) and seconds left. */
-export interface StageProgress {
-  runId: Id;
-  stage: StageName;
-  /** Items committed, failed ones included. */
-  done: number;
-  failed: number;
-  total: number | null;
-  /** Items per second over the last few seconds; null until a batch has committed. */
+/**
+ * The protocol's stage progress (job = run id, items committed, failed ones included) plus
+ * throughput in items/s and seconds left, measured over the last few seconds (null until a
+ * batch has committed). It is a Progress, so it can go straight to a worker's ctx.progress.
+ */
+export interface StageRunProgress extends StageProgress {
   rate: number | null;
   etaSeconds: number | null;
 }
@@ -75,7 +72,7 @@ export interface RunStageOptions {
    * engine work is thrown away. The stage is 'paused' and continues after its cursor.
    */
   pause?: AbortSignal;
-  onProgress?: (p: StageProgress) => void;
+  onProgress?: (p: StageRunProgress) => void;
   /** Clock for rates (tests pass a fake one). */
   now?: () => number;
   /**
@@ -239,13 +236,16 @@ function progressOf(
   stage: StageName,
   state: StageState,
   meter: RateMeter,
-): StageProgress {
+): StageRunProgress {
   return {
-    runId,
+    kind: 'stage',
+    phase: 'run',
+    unit: 'items',
+    job: runId,
     stage,
     done: state.done,
-    failed: state.failed ?? 0,
     total: state.total,
+    failed: state.failed ?? 0,
     rate: meter.rate(),
     etaSeconds: meter.eta(state.total),
   };

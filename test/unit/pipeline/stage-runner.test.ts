@@ -1,7 +1,7 @@
 // The stage runner against the real store (fake-indexeddb) and the FakeEngine, with a toy
 // self-augmentation stage (method.md §3): one instruction per kept segment, written by the
 // "backward model" from the backtranslation prompt.
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
 import { freshStore, makeDocs, makeSegments } from '../store/helpers';
 import { FakeEngine } from '../../../src/lib/engines/fake-engine';
 import type { Engine, GenerateRequest } from '../../../src/lib/engines/engine';
@@ -9,9 +9,10 @@ import { backtranslationPrompt } from '../../../src/lib/method/prompts';
 import {
   StageRunner,
   type StageDefinition,
-  type StageProgress,
+  type StageRunProgress,
 } from '../../../src/lib/pipeline/stage-runner';
 import { ConflictError, InputError, QuotaExceededError } from '../../../src/lib/protocol/errors';
+import type { Progress } from '../../../src/lib/protocol/progress';
 import type { Candidate, SegmentRecord, Store } from '../../../src/lib/store';
 import { newId } from '../../../src/lib/util/ids';
 
@@ -295,7 +296,7 @@ describe('StageRunner', () => {
     const run = await newRun();
     const { engine } = await countingEngine();
     let t = 0;
-    const events: StageProgress[] = [];
+    const events: StageRunProgress[] = [];
     await new StageRunner(store, engine).run(run.id, augmentStage(store, ws.id, run.id), {
       now: () => (t += 500),
       onProgress: (p) => events.push(p),
@@ -303,7 +304,11 @@ describe('StageRunner', () => {
     const dones = events.map((p) => p.done);
     expect(dones).toEqual([...dones].sort((a, b) => a - b));
     expect(dones[0]).toBe(0);
-    expect(events.at(-1)).toMatchObject({ done: KEPT, total: KEPT, failed: 0, runId: run.id });
+    expect(events.at(-1)).toMatchObject({ done: KEPT, total: KEPT, failed: 0, job: run.id });
+    expect(events.every((p) => p.kind === 'stage' && p.unit === 'items')).toBe(true);
+    expect(events.every((p) => p.stage === 'augment')).toBe(true);
+    // A worker can forward these as they are: they are protocol Progress events.
+    expectTypeOf<StageRunProgress>().toExtend<Progress>();
     expect(events.every((p) => p.total === KEPT)).toBe(true);
     expect(events[0].rate).toBeNull();
     const mid = events[2];
