@@ -139,6 +139,12 @@ export class StageRunner {
       return { status, state };
     };
 
+    if (!Number.isInteger(def.batchSize) || def.batchSize < 1) {
+      // Zero would read empty batches and mark the stage done without doing anything.
+      throw new InputError(`batch size must be a whole number ≥ 1, got ${def.batchSize}`, {
+        field: `${def.stage}.batchSize`,
+      });
+    }
     if (signal.aborted) {
       // Cancelled before it began: nothing to stop, and a finished stage stays 'done'.
       return { status: 'cancelled', state: await stages.get(runId, def.stage) };
@@ -154,6 +160,10 @@ export class StageRunner {
         // 2. Read the next batch after the cursor (its own short read transaction).
         const items = await def.listAfter(state.cursor, def.batchSize);
         if (!items.length) break;
+        const cursor = items[items.length - 1].id;
+        if (cursor === state.cursor) {
+          throw new Error(`Stage ${def.stage}: listAfter(${cursor}) returned ${cursor} again`);
+        }
         // 3. Process it through the engine, outside any transaction.
         const { results, failures } = await this.processBatch(def, items, signal);
         // 4. Commit results + cursor + counters at once (refused if the cursor moved).
@@ -162,7 +172,7 @@ export class StageRunner {
           def.stage,
           {
             after: state.cursor,
-            cursor: items[items.length - 1].id,
+            cursor,
             processed: items.length,
             failures,
             total,
@@ -202,7 +212,7 @@ export class StageRunner {
           outcomes.push(...checked(def, [item], await def.process([item], ctx)));
         } catch (itemErr) {
           if (!isItemError(itemErr)) throw itemErr;
-          outcomes.push(itemErr as Error);
+          outcomes.push(itemErr instanceof Error ? itemErr : new Error(String(itemErr)));
         }
       }
     }

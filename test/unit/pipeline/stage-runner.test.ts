@@ -291,6 +291,17 @@ describe('StageRunner', () => {
     });
   });
 
+  it('refuses a batch size below 1 before touching the stage', async () => {
+    const { store, ws, newRun } = await corpus();
+    const run = await newRun();
+    const { engine } = await countingEngine();
+    const stage = { ...augmentStage(store, ws.id, run.id), batchSize: 0 };
+    const err = await new StageRunner(store, engine).run(run.id, stage).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as InputError).field).toBe('augment.batchSize');
+    expect(await store.stages.get(run.id, 'augment')).toMatchObject({ status: 'pending' });
+  });
+
   it('(e) progress is numeric, monotonic, ends at total and carries a rate', async () => {
     const { store, ws, newRun } = await corpus();
     const run = await newRun();
