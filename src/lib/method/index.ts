@@ -3,3 +3,4 @@ export * from './tagging';
 export * from './scores';
 export * from './selection';
 export * from './stats';
+export * from './instructions';
