@@ -4,3 +4,7 @@ export * from './scores';
 export * from './selection';
 export * from './stats';
 export * from './instructions';
+export * from './agreement';
+export * from './win-rate';
+export * from './scaling';
+export * from './stats-table';
