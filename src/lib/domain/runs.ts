@@ -15,12 +15,19 @@ export type StageName =
   | 'evaluate';
 
 export interface StageState {
-  status: 'pending' | 'running' | 'done' | 'failed' | 'cancelled';
+  /** 'paused' and 'cancelled' both keep what was committed; either continues after `cursor`. */
+  status: 'pending' | 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
+  /** Items committed so far, failed ones included. */
   done: number;
   total: number | null;
   startedAt?: number;
   finishedAt?: number;
   error?: string;
+  /** Id of the last input item committed (pipeline/stage-runner.ts reads on after it). */
+  cursor?: Id;
+  /** Items whose processing failed (counted in `done`), and the first of them with messages. */
+  failed?: number;
+  failures?: { itemId: Id; message: string }[];
 }
 
 /** A model as a stage used it: hub id (or local name) and the revision/quantisation loaded. */

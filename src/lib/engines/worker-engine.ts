@@ -63,7 +63,8 @@ export class WorkerEngine implements Engine {
   }
 
   async addAdapter(adapter: AdapterSpec): Promise<void> {
-    // Copies are kept so a restarted worker can get them back; the worker gets clones.
+    // Copies are kept so a restarted worker can get them back; the worker gets clones. So the
+    // tensors are deliberately NOT transferred: a transfer would detach the kept copies.
     this.adapters.set(adapter.id, adapter);
     await this.rpc.call('addAdapter', adapter);
   }

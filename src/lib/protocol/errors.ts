@@ -105,6 +105,14 @@ export class NotFoundError extends AppError {
   override name = 'NotFoundError';
 }
 
+/**
+ * Someone else changed the record this write was based on: another tab or worker runs the
+ * same job. The write is refused so that no work is committed twice.
+ */
+export class ConflictError extends AppError {
+  override name = 'ConflictError';
+}
+
 type ErrorClass = new (message: string, data?: Record<string, unknown>) => AppError;
 
 const registry = new Map<string, ErrorClass>([
@@ -115,6 +123,7 @@ const registry = new Map<string, ErrorClass>([
   ['ModelLoadError', ModelLoadError],
   ['WorkerCrashedError', WorkerCrashedError],
   ['NotFoundError', NotFoundError],
+  ['ConflictError', ConflictError],
 ]);
 
 export function serializeError(err: unknown): SerializedError {

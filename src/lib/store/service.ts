@@ -13,6 +13,7 @@ import { openDatabase, type Db } from './db';
 import { dedupChunksRepo } from './dedup-chunks-repo';
 import { ingestRepo } from './ingest-repo';
 import { candidatesRepo, runsRepo } from './runs-repo';
+import { stagesRepo } from './stages-repo';
 import { settingsRepo, storageRepo, workspacesRepo } from './workspaces-repo';
 
 export const defaultDbName = 'humpback-studio';
@@ -31,6 +32,8 @@ export interface Store {
   dedupChunks: ReturnType<typeof dedupChunksRepo>;
   seeds: ReturnType<typeof seedsRepo>;
   runs: ReturnType<typeof runsRepo>;
+  /** Stage state and the runner's one-transaction batch commits (stages-repo.ts). */
+  stages: ReturnType<typeof stagesRepo>;
   candidates: ReturnType<typeof candidatesRepo>;
   checkpoints: ReturnType<typeof checkpointsRepo>;
   evaluations: ReturnType<typeof evaluationsRepo>;
@@ -80,6 +83,7 @@ function createStore(db: Db, name: string, close: () => void): Store {
     dedupChunks: dedupChunksRepo(db),
     seeds: seedsRepo(db),
     runs: runsRepo(db),
+    stages: stagesRepo(db),
     candidates: candidatesRepo(db),
     checkpoints: checkpointsRepo(db),
     evaluations: evaluationsRepo(db),

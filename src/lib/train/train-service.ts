@@ -18,6 +18,7 @@ import {
 } from '../engines/onnx/safetensors';
 import type { GraphRunner } from '../engines/onnx/train-session';
 import { InputError, ModelLoadError, NotFoundError } from '../protocol/errors';
+import { transfer } from '../protocol/rpc';
 import type { CallContext, Handlers } from '../protocol/server';
 import type { Store } from '../store';
 import { newId } from '../util/ids';
@@ -237,7 +238,8 @@ export function trainHandlers(deps: TrainServiceDeps): Handlers<TrainRpc> {
         [ADAPTER_WEIGHTS_FILE]: files[ADAPTER_WEIGHTS_FILE],
       });
       const safe = record.name.replace(/[^\w.-]+/g, '-').replace(/-+/g, '-');
-      return { fileName: `${safe}-peft.zip`, zip };
+      // Moved, not copied: the zip (adapter-sized, MBs) is built for this reply only.
+      return transfer({ fileName: `${safe}-peft.zip`, zip }, [zip.buffer]);
     },
   };
 }

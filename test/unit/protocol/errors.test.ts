@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   AppError,
   CancelledError,
+  ConflictError,
   InputError,
   NotFoundError,
   QuotaExceededError,
@@ -18,6 +19,7 @@ describe('errors as data', () => {
     for (const e of [
       new WebGpuUnavailableError('no adapter'),
       new NotFoundError('no workspace w1', { id: 'w1' }),
+      new ConflictError('stage moved on', { runId: 'r1', stage: 'augment' }),
       new AppError('generic', { code: 3 }),
     ]) {
       const back = roundTrip(e);

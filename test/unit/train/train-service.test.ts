@@ -5,6 +5,7 @@ import { unzipSync } from 'fflate';
 import * as ort from 'onnxruntime-web/webgpu';
 import { describe, expect, it } from 'vitest';
 import { createTrainBackend } from '../../../src/lib/engines/onnx/train-backend';
+import { isTransferring } from '../../../src/lib/protocol/rpc';
 import type { CallContext } from '../../../src/lib/protocol/server';
 import {
   ADAPTER_CONFIG_FILE,
@@ -81,7 +82,10 @@ describe('trainHandlers', () => {
     const last = (listed as { id: string }[])[1];
 
     const exported = await handlers.exportAdapter({ checkpointId: last.id }, context([]));
-    const zip = 'zip' in exported ? exported.zip : new Uint8Array();
+    // The zip crosses to the main thread as a transferable (moved, not copied).
+    expect(isTransferring(exported)).toBe(true);
+    const { zip } = isTransferring(exported) ? exported.value : exported;
+    expect(isTransferring(exported) && exported.transfer[0]).toBe(zip.buffer);
     const files = unzipSync(zip);
     expect(Object.keys(files).sort()).toEqual([ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE].sort());
     const adapterConfig = JSON.parse(new TextDecoder().decode(files[ADAPTER_CONFIG_FILE]));

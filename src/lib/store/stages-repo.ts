@@ -1,0 +1,181 @@
+// Per-stage state of a run for the resumable stage runner (pipeline/stage-runner.ts). The one
+// write that matters is `commitBatch`: a batch's results, the stage's cursor and its counters
+// land in ONE transaction, so a reload between batches neither loses nor repeats an item. The
+// commit is a compare-and-set on the cursor: a second tab running the same stage is refused
+// (ConflictError) instead of writing its copy of the batch.
+import { ConflictError, NotFoundError } from '../protocol/errors';
+import type { Db } from './db';
+import { approxBatchBytes, approxBytes, toPlain } from './plain';
+import type { ScoreUpdate } from './runs-repo';
+import type { Candidate, Evaluation, Id, Run, StageName, StageState } from '../domain';
+import { writeTx, type Requests, type WriteTx } from './tx';
+
+export type StageFailure = NonNullable<StageState['failures']>[number];
+
+/** How many failed items keep their message in the stage state (all are counted). */
+export const FAILURES_KEPT = 100;
+
+/** One batch's progress, committed together with its results. */
+export interface StageBatch {
+  /**
+   * The cursor the batch was read after (undefined for the first batch). The commit is
+   * refused with ConflictError when the stored cursor is not this one any more.
+   */
+  after: Id | undefined;
+  /** The last item of the batch: the next batch is read after it. */
+  cursor: Id;
+  /** Items of the batch, failed ones included. */
+  processed: number;
+  failures: StageFailure[];
+  /** Inputs in all, when known (refreshed each batch as inputs may grow). */
+  total: number | null;
+}
+
+/** What one batch writes: new or replaced candidates (augment), verdicts (curate), evaluations. */
+export interface StageWrites {
+  candidates?: Candidate[];
+  scores?: ScoreUpdate[];
+  evaluations?: Evaluation[];
+}
+
+type Stores = ['runs', 'candidates', 'evaluations'];
+const stageStores: Stores = ['runs', 'candidates', 'evaluations'];
+
+const pendingStage: StageState = { status: 'pending', done: 0, total: null };
+
+export function stagesRepo(db: Db) {
+  /** Reads the run in `tx`, lets `change` derive the stage's next state and writes it. */
+  async function changeStage(
+    tx: WriteTx<Stores>,
+    requests: Requests,
+    runId: Id,
+    stage: StageName,
+    change: (current: StageState, run: Run) => StageState,
+  ): Promise<StageState> {
+    const runs = tx.objectStore('runs');
+    const run = await runs.get(runId);
+    if (!run) throw new NotFoundError(`No run ${runId}`, { runId });
+    const next = change({ ...pendingStage, ...run.stages[stage] }, run);
+    requests.add(runs.put({ ...run, stages: { ...run.stages, [stage]: next } }));
+    return next;
+  }
+
+  function update(
+    runId: Id,
+    stage: StageName,
+    change: (current: StageState) => StageState,
+  ): Promise<StageState> {
+    return writeTx(db, stageStores, 256, (tx, requests) =>
+      changeStage(tx, requests, runId, stage, change),
+    );
+  }
+
+  return {
+    /** The stage's state (pending with nothing done when it never ran). */
+    async get(runId: Id, stage: StageName): Promise<StageState> {
+      const run = await db.get('runs', runId);
+      if (!run) throw new NotFoundError(`No run ${runId}`, { runId });
+      return { ...pendingStage, ...run.stages[stage] };
+    },
+
+    /** Marks the stage running; cursor, counters and the first start time are kept. */
+    start(
+      runId: Id,
+      stage: StageName,
+      total: number | null,
+      now = Date.now(),
+    ): Promise<StageState> {
+      return update(runId, stage, ({ error: _e, finishedAt: _f, ...current }) => ({
+        ...current,
+        status: 'running',
+        total: total === null ? null : Math.max(total, current.done),
+        startedAt: current.startedAt ?? now,
+      }));
+    },
+
+    /**
+     * Writes one batch's results and advances cursor and counters, all or nothing. Throws
+     * ConflictError (writing nothing) when the stage's cursor is no longer `batch.after`.
+     */
+    async commitBatch(
+      runId: Id,
+      stage: StageName,
+      batch: StageBatch,
+      writes: StageWrites = {},
+    ): Promise<StageState> {
+      const plain = toPlain(writes);
+      const failures = batch.failures.map(toPlain);
+      const bytes =
+        approxBatchBytes(plain.candidates ?? []) +
+        approxBatchBytes(plain.scores ?? []) +
+        approxBatchBytes(plain.evaluations ?? []) +
+        approxBytes(failures);
+      return writeTx(db, stageStores, bytes, async (tx, requests) => {
+        const next = await changeStage(tx, requests, runId, stage, (current, run) => {
+          if (current.cursor !== batch.after) {
+            throw new ConflictError(
+              `Stage ${stage} of run ${run.name} moved on elsewhere (another tab?); ` +
+                'this copy stops without writing',
+              { runId, stage, expected: batch.after ?? null, found: current.cursor ?? null },
+            );
+          }
+          return nextState(current, batch, failures);
+        });
+        for (const c of plain.candidates ?? []) requireRun(c.runId, runId, 'candidates');
+        for (const e of plain.evaluations ?? []) requireRun(e.runId, runId, 'evaluations');
+        const candidates = tx.objectStore('candidates');
+        for (const c of plain.candidates ?? []) requests.add(candidates.put(c));
+        const current = await Promise.all(
+          (plain.scores ?? []).map((s) => candidates.get(s.candidateId)),
+        );
+        (plain.scores ?? []).forEach(({ candidateId, ...verdict }, i) => {
+          const candidate = current[i];
+          if (!candidate) throw new NotFoundError(`No candidate ${candidateId}`, { candidateId });
+          requireRun(candidate.runId, runId, 'scores');
+          requests.add(candidates.put({ ...candidate, ...verdict }));
+        });
+        const evaluations = tx.objectStore('evaluations');
+        for (const e of plain.evaluations ?? []) requests.add(evaluations.put(e));
+        return next;
+      });
+    },
+
+    /** Ends a stage's session: done, paused, cancelled, or failed with its error. */
+    finish(
+      runId: Id,
+      stage: StageName,
+      status: 'done' | 'paused' | 'cancelled' | 'failed',
+      error?: string,
+      now = Date.now(),
+    ): Promise<StageState> {
+      return update(runId, stage, ({ error: _e, finishedAt: _f, ...current }) => ({
+        ...current,
+        status,
+        ...(status === 'done' ? { finishedAt: now } : {}),
+        ...(error === undefined ? {} : { error }),
+      }));
+    },
+  };
+}
+
+function nextState(current: StageState, batch: StageBatch, failures: StageFailure[]): StageState {
+  const done = current.done + batch.processed;
+  const failed = (current.failed ?? 0) + failures.length;
+  const kept = [...(current.failures ?? []), ...failures].slice(0, FAILURES_KEPT);
+  return {
+    ...current,
+    cursor: batch.cursor,
+    done,
+    total: batch.total === null ? null : Math.max(batch.total, done),
+    ...(failed ? { failed, failures: kept } : {}),
+  };
+}
+
+/** A stage writes only into its own run (a bug here would corrupt another run silently). */
+function requireRun(recordRunId: Id | undefined, runId: Id, field: string): void {
+  if (recordRunId !== runId) {
+    throw new Error(
+      `Stage batch for run ${runId}: a record in "${field}" belongs to run ${recordRunId ?? '(none)'}`,
+    );
+  }
+}
