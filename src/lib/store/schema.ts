@@ -1,6 +1,7 @@
 // Record types and the IndexedDB schema (one database, versioned migrations in db.ts).
 // Every record that belongs to a workspace carries `workspaceId` and its store has a
 // `byWorkspace` index, so a workspace can be listed, measured and deleted as a unit.
+import type { CheckpointMeta } from '../domain/training';
 import type { DBSchema } from 'idb';
 
 export type Id = string;
@@ -170,7 +171,7 @@ export interface Checkpoint {
   step?: number;
   createdAt: number;
   /** Metadata: LoRA config, base model id, loss, ... */
-  meta: Record<string, unknown>;
+  meta: CheckpointMeta;
   bytes: ArrayBuffer;
 }
 

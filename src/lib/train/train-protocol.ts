@@ -6,9 +6,13 @@ import type { MetricPoint } from './checkpoint';
 import type { TokenizeStats, TrainMode } from './data';
 import type { TrainOptions } from './trainer';
 
-/** A Hugging Face repo id, or a local folder the user picked (File objects clone to workers). */
+/**
+ * A Hugging Face repo id (with an access token for gated repos, never stored), or a local
+ * folder the user picked (File objects clone to workers).
+ */
 export type BaseModelChoice =
-  { source: 'hf'; id: string; revision?: string } | { source: 'local'; id: string; files: File[] };
+  | { source: 'hf'; id: string; revision?: string; accessToken?: string }
+  | { source: 'local'; id: string; files: File[] };
 
 export type TrainDevice = 'webgpu' | 'wasm';
 
@@ -31,7 +35,11 @@ export interface StartTrainingRequest {
 
 export interface ResumeTrainingRequest {
   checkpointId: string;
-  /** The same base model (checked against the checkpoint's config). */
+  /**
+   * The run resumes on the base model its checkpoint recorded: for a Hub model only this
+   * choice's access token is used; a local folder must be picked again (same folder name),
+   * and its config is checked against the checkpoint's.
+   */
   model: BaseModelChoice;
   device: TrainDevice;
   /** Optionally train further than the original maxSteps. */

@@ -4,6 +4,7 @@
 import { unzipSync } from 'fflate';
 import * as ort from 'onnxruntime-web/webgpu';
 import { describe, expect, it } from 'vitest';
+import { ModelService } from '../../../src/lib/engines/model-service';
 import { createTrainBackend } from '../../../src/lib/engines/onnx/train-backend';
 import type { CallContext } from '../../../src/lib/protocol/server';
 import {
@@ -44,7 +45,9 @@ describe('trainHandlers', () => {
     const handlers = trainHandlers({
       store: async () => store,
       createBackend: (device, weights) => createTrainBackend(ort, device, weights),
-      loadModelFiles: async () => model.files,
+      models: new ModelService({
+        source: () => ({ modelId: 'tiny/llama', load: async () => model.files }),
+      }),
     });
     const req: StartTrainingRequest = {
       workspaceId: ws.id,

@@ -14,6 +14,7 @@ import type {
   ScoreRequest,
   ScoreResult,
 } from '../engine';
+import { generateOneByOne } from '../engine';
 import { pickRecord, type WebLlmRecord } from './models';
 
 /** The slice of web-llm's MLCEngineInterface we use; a fake implements it in tests. */
@@ -142,6 +143,11 @@ export class WebLlmEngine implements Engine {
     } finally {
       opts.signal?.removeEventListener('abort', onAbort);
     }
+  }
+
+  /** No batching here: one request after another, as generateOneByOne documents. */
+  generateBatch(reqs: GenerateRequest[], opts: EngineCallOptions = {}): Promise<GenerateResult[]> {
+    return generateOneByOne(this, reqs, opts);
   }
 
   /**
