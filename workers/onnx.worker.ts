@@ -11,18 +11,20 @@ import { createTrainBackend } from '../src/lib/engines/onnx/train-backend';
 import { serveChannels } from '../src/lib/protocol/channels';
 import { reportFatalErrors } from '../src/lib/protocol/server';
 import { openStore, type Store } from '../src/lib/store';
-import type { TrainRpc } from '../src/lib/train/train-protocol';
-import { trainHandlers } from '../src/lib/train/train-service';
+import type { CheckpointAdapterRpc, TrainRpc } from '../src/lib/train/train-protocol';
+import { checkpointAdapterHandlers, trainHandlers } from '../src/lib/train/train-service';
 
-let store: Promise<Store> | null = null;
+let opened: Promise<Store> | null = null;
+const store = () => (opened ??= openStore());
 const models = new ModelService();
 
 reportFatalErrors(self);
-serveChannels<EngineRpc & TrainRpc>(self, {
+serveChannels<EngineRpc & TrainRpc & CheckpointAdapterRpc>(self, {
   ...engineHandlers(new OrtEngine({ models })),
   ...trainHandlers({
-    store: () => (store ??= openStore()),
+    store,
     createBackend: async (device, weights) => createTrainBackend(await loadOrt(), device, weights),
     models,
   }),
+  ...checkpointAdapterHandlers({ store }),
 });

@@ -1,6 +1,7 @@
 // The training worker's API (style.md §3.1: one map, payload tied to method). Cancellation is
 // the caller's AbortSignal (RpcClient sends `cancel`; the trainer stops at the next
 // micro-batch with CancelledError and the last checkpoint stays in the store).
+import type { AdapterSpec } from '../engines/engine';
 import type { CheckpointInfo } from '../store/artifacts-repo';
 import type { MetricPoint } from './checkpoint';
 import type { TokenizeStats, TrainMode } from './data';
@@ -88,4 +89,13 @@ export type TrainRpc = {
   listCheckpoints: { req: { workspaceId: string }; res: CheckpointInfo[] };
   deleteCheckpoint: { req: { checkpointId: string }; res: void };
   exportAdapter: { req: { checkpointId: string }; res: AdapterDownload };
+};
+
+/**
+ * A checkpoint's LoRA as the Engine port's AdapterSpec (id: `adapterId`, default the
+ * checkpoint id), so a stage can generate or curate with the model being trained (method.md
+ * §1: M0 curates A^(1)) through engine.addAdapter. Served by the model worker next to TrainRpc.
+ */
+export type CheckpointAdapterRpc = {
+  checkpointAdapter: { req: { checkpointId: string; adapterId?: string }; res: AdapterSpec };
 };

@@ -10,6 +10,7 @@ import type {
   TrainingMeta as TrainingMetaRecord,
 } from '../domain/training';
 import { ModelService, type BaseModel, type BaseModelRef } from '../engines/model-service';
+import { loraTensorsToAdapter } from '../engines/onnx/adapters';
 import { parseDecoderConfig } from '../engines/onnx/config';
 import { toFloat32, type F32Tensor } from '../engines/onnx/safetensors';
 import type { GraphRunner } from '../engines/onnx/train-session';
@@ -34,6 +35,7 @@ import {
 import { exportPeftAdapter, ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from './peft';
 import type {
   BaseModelChoice,
+  CheckpointAdapterRpc,
   StartTrainingRequest,
   TrainDevice,
   TrainEvent,
@@ -222,6 +224,29 @@ export function trainHandlers(deps: TrainServiceDeps): Handlers<TrainRpc> {
       });
       const safe = record.name.replace(/[^\w.-]+/g, '-').replace(/-+/g, '-');
       return { fileName: `${safe}-peft.zip`, zip };
+    },
+  };
+}
+
+/** The model worker's checkpoint → adapter call (see CheckpointAdapterRpc). */
+export function checkpointAdapterHandlers(
+  deps: Pick<TrainServiceDeps, 'store'>,
+): Handlers<CheckpointAdapterRpc> {
+  return {
+    async checkpointAdapter({ checkpointId, adapterId }) {
+      const store = await deps.store();
+      const { state, meta } = await loadCheckpoint(store.checkpoints, checkpointId);
+      const { modelConfig, request } = trainingMetaOf(meta, checkpointId);
+      const { rank, alpha, targetModules } = request.options.lora;
+      const config = parseDecoderConfig(modelConfig);
+      return loraTensorsToAdapter(
+        adapterId ?? checkpointId,
+        config,
+        state.lora,
+        targetModules,
+        rank,
+        alpha,
+      );
     },
   };
 }

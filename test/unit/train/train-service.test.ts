@@ -13,7 +13,12 @@ import {
   importPeftAdapter,
 } from '../../../src/lib/train/peft';
 import type { StartTrainingRequest, TrainEvent } from '../../../src/lib/train/train-protocol';
-import { recordedBase, trainHandlers, trainingMetaOf } from '../../../src/lib/train/train-service';
+import {
+  checkpointAdapterHandlers,
+  recordedBase,
+  trainHandlers,
+  trainingMetaOf,
+} from '../../../src/lib/train/train-service';
 import { OrtEngine } from '../../../src/lib/engines/onnx/ort-engine';
 import { InputError } from '../../../src/lib/protocol/errors';
 import { DEFAULT_TRAIN_OPTIONS } from '../../../src/lib/train/trainer';
@@ -111,6 +116,19 @@ describe('trainHandlers', () => {
     const engine = new OrtEngine({ ort: async () => ort, models });
     await engine.load({ id: 'tiny/llama', source: 'hf', device: 'wasm' });
     expect(loads).toEqual(['tiny/llama']);
+    // ... and with the trained adapter: M0's LoRA changes the scores, the base stays as it was.
+    const adapter = await checkpointAdapterHandlers({ store: async () => store }).checkpointAdapter(
+      { checkpointId: last.id, adapterId: 'M0' },
+      context([]),
+    );
+    if (!('tensors' in adapter)) throw new Error('no adapter spec');
+    expect(adapter).toMatchObject({ id: 'M0', rank: 2, alpha: 4 });
+    await engine.addAdapter(adapter);
+    const scoreReq = { prompts: ['Name red.'], continuations: [' red', ' blue'] };
+    const base = await engine.score(scoreReq);
+    const tuned = await engine.score({ ...scoreReq, adapterId: 'M0' });
+    expect(tuned.logprobs[0]).not.toEqual(base.logprobs[0]);
+    expect((await engine.score(scoreReq)).logprobs).toEqual(base.logprobs);
     await engine.unload();
 
     await store.seeds.addMany(ws.id, [{ instruction: 'New?', output: 'yes', source: 't' }]);
