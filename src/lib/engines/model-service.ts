@@ -143,7 +143,8 @@ export async function parseBaseModel(
     done += w.blob.size;
     opts.onProgress?.({
       job: `load:${modelId}`,
-      phase: 'load',
+      kind: 'load',
+      phase: 'read',
       done,
       total: files.weightBytes,
       unit: 'bytes',

@@ -94,6 +94,7 @@ export async function loadOrtModel(
       for (const [part, t] of quantizedProjection(name, toFloat32(raw, name))) weights.set(part, t);
       opts.onProgress?.({
         job: `load:${modelId}`,
+        kind: 'load',
         phase: 'quantize',
         done: ++quantized,
         total: projectionCount,
@@ -106,7 +107,14 @@ export async function loadOrtModel(
   }
   const ort = await (options.ort ?? loadOrt)();
   const runner = await ModelRunner.create(ort, config, weights, device, quantize);
-  opts.onProgress?.({ job: `load:${modelId}`, phase: 'compile', done: 1, total: 1, unit: 'steps' });
+  opts.onProgress?.({
+    job: `load:${modelId}`,
+    kind: 'load',
+    phase: 'compile',
+    done: 1,
+    total: 1,
+    unit: 'steps',
+  });
   const info: ModelInfo = {
     id: modelId,
     engine: 'onnx',
