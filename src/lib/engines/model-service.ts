@@ -55,6 +55,8 @@ export interface ModelServiceOptions {
  * Loads base models and keeps the last one: a second request for the same model (same repo
  * and revision, or the same picked files) gets the parsed model without reading its files
  * again. Asking for another model drops the previous one, so a worker never holds two bases.
+ * What is kept is the safetensors bytes (once); the engine's device weights and a training
+ * run's f32 copy are converted from them per use. clear() frees them when memory is tight.
  */
 export class ModelService {
   private current: { key: string; model: Promise<BaseModel> } | null = null;
