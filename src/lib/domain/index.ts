@@ -4,3 +4,4 @@ export * from './corpus';
 export * from './ingest';
 export * from './runs';
 export * from './seeds';
+export * from './training';

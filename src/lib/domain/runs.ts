@@ -2,6 +2,7 @@
 // and what they produce: candidates, checkpoints and evaluations. A run's config records,
 // for every stage, which model, adapter, engine, prompt version and sampling settings
 // produced its output (lineage), so a run can be reproduced and its results explained.
+import type { CheckpointMeta } from './training';
 import type { Id } from './corpus';
 
 export type StageName =
@@ -134,8 +135,8 @@ export interface Checkpoint {
   name: string;
   step?: number;
   createdAt: number;
-  /** Metadata: LoRA config, base model id, loss, ... */
-  meta: Record<string, unknown>;
+  /** What the trainer recorded: its request, base model, LoRA config and data (training.ts). */
+  meta: CheckpointMeta;
   bytes: ArrayBuffer;
 }
 

@@ -16,6 +16,11 @@ import type {
 export type EngineRpc = {
   load: { req: ModelSpec; res: ModelInfo };
   generate: { req: GenerateRequest; res: GenerateResult; event: string };
+  generateBatch: {
+    req: GenerateRequest[];
+    res: GenerateResult[];
+    event: { index: number; piece: string };
+  };
   score: { req: ScoreRequest; res: ScoreResult };
   addAdapter: { req: AdapterSpec; res: null };
   removeAdapter: { req: { id: string }; res: null };
@@ -28,6 +33,11 @@ export function engineHandlers(engine: Engine): Handlers<EngineRpc> {
   return {
     load: (spec, ctx) => engine.load(spec, opts(ctx)),
     generate: (req, ctx) => engine.generate(req, { ...opts(ctx), onToken: (t) => ctx.emit(t) }),
+    generateBatch: (reqs, ctx) =>
+      engine.generateBatch(reqs, {
+        ...opts(ctx),
+        onBatchToken: (index, piece) => ctx.emit({ index, piece }),
+      }),
     score: (req, ctx) => engine.score(req, opts(ctx)),
     addAdapter: async (a) => {
       if (!engine.addAdapter)

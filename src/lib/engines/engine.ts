@@ -22,6 +22,8 @@ export interface ModelSpec {
   device?: 'webgpu' | 'wasm';
   /** Hugging Face revision (branch, tag or commit) for source 'hf'. */
   revision?: string;
+  /** Hugging Face access token for gated or private repos (source 'hf'); never stored. */
+  accessToken?: string;
   /**
    * Weight precision for the onnx engine; default: fp16 where the WebGPU adapter has
    * shader-f16, else fp32. A WebGPU adapter without shader-f16 always runs fp32. 'int4'
@@ -65,6 +67,8 @@ export interface GenerateResult {
   finishReason: 'stop' | 'length' | 'abort';
   promptTokens: number;
   completionTokens: number;
+  /** The sampled token ids, where the engine sees them (onnx); not the eos that ended it. */
+  tokenIds?: number[];
 }
 
 /**
@@ -89,6 +93,8 @@ export interface EngineCallOptions {
   onProgress?: (p: Progress) => void;
   /** Streamed text pieces during generate. */
   onToken?: (piece: string) => void;
+  /** Streamed text pieces during generateBatch: which request, and its piece. */
+  onBatchToken?: (index: number, piece: string) => void;
 }
 
 /** LoRA adapter tensors in PEFT naming (see train/ and engines/onnx). */
@@ -101,10 +107,30 @@ export interface AdapterSpec {
   tensors: Record<string, { shape: number[]; data: Float32Array }>;
 }
 
+/** Every engine's generateBatch where requests run one at a time. */
+export async function generateOneByOne(
+  engine: Pick<Engine, 'generate'>,
+  reqs: GenerateRequest[],
+  opts: EngineCallOptions = {},
+): Promise<GenerateResult[]> {
+  const out: GenerateResult[] = [];
+  for (const [i, req] of reqs.entries()) {
+    const onToken = opts.onBatchToken && ((piece: string) => opts.onBatchToken!(i, piece));
+    out.push(await engine.generate(req, { ...opts, onToken }));
+  }
+  return out;
+}
+
 export interface Engine {
   readonly kind: EngineKind;
   load(spec: ModelSpec, opts?: EngineCallOptions): Promise<ModelInfo>;
   generate(req: GenerateRequest, opts?: EngineCallOptions): Promise<GenerateResult>;
+  /**
+   * Many requests at once, results in request order. The onnx engine decodes them as one
+   * batch; engines without batching (web-llm, fake) run them one by one. Each request gives
+   * the same result it gives alone (up to float ties), so callers batch for speed only.
+   */
+  generateBatch(reqs: GenerateRequest[], opts?: EngineCallOptions): Promise<GenerateResult[]>;
   score(req: ScoreRequest, opts?: EngineCallOptions): Promise<ScoreResult>;
   /** Only engines that run our adapters implement these. */
   addAdapter?(adapter: AdapterSpec): Promise<void>;

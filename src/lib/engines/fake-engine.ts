@@ -1,8 +1,11 @@
 // A deterministic Engine for tests and for the UI without a GPU: output depends only on the
 // prompt, the seed and the adapter, so pipeline tests can assert exact results. Words play
-// the role of tokens. It honours maxTokens, stop strings, streaming and cancellation like the
-// real engines, and can be told to fail to exercise error paths.
-import { CancelledError, ModelLoadError } from '../protocol/errors';
+// the role of tokens. It behaves like the real engines where callers can tell: maxTokens, stop
+// strings, streaming, cancellation, an unknown adapter is an InputError, and score() agrees
+// with greedy generate() (the word greedy decoding says first scores highest; a rating
+// prompt's "Score: n" is the argmax over "1".."5", as method.md §4's fast curation reads it).
+// It can be told to fail to exercise error paths.
+import { CancelledError, InputError, ModelLoadError } from '../protocol/errors';
 import type {
   AdapterSpec,
   ChatMessage,
@@ -15,6 +18,7 @@ import type {
   ScoreRequest,
   ScoreResult,
 } from './engine';
+import { generateOneByOne } from './engine';
 import { StopMatcher } from './generation/stop-strings';
 
 export interface FakeEngineOptions {
@@ -36,6 +40,31 @@ export function fnv1a(s: string): number {
 
 function promptText(p: ChatMessage[] | string): string {
   return typeof p === 'string' ? p : p.map((m) => `${m.role}: ${m.content}`).join('\n');
+}
+
+// score() logits: matching greedy's first word outweighs everything else; noise breaks ties
+// but never reorders the ratings around the one generate() writes.
+const NOISE = 0.2;
+const FIRST_WORD_BONUS = 6;
+const NEXT_WORD_BONUS = 0.5;
+const RATING_BONUS = 3;
+const RATING_SLOPE = 0.5;
+
+const RATING_MARKER = '"Score: <rating>"';
+const ENDS_AT_SCORE = /Score:\s*$/;
+const ANSWER_START = /\s*(assistant:)?\s*(Score:)?\s*$/;
+
+function isRatingPrompt(text: string): boolean {
+  return text.includes(RATING_MARKER);
+}
+
+/**
+ * The rated pair: the prompt from the rating instructions on, without the start of an answer
+ * a scoring prompt may end with (an assistant turn, "Score:"), so generating for the rating
+ * prompt and scoring "1".."5" after it rate the same pair.
+ */
+function ratingKey(text: string): string {
+  return text.slice(text.indexOf(RATING_MARKER)).replace(ANSWER_START, '');
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -71,8 +100,11 @@ export class FakeEngine implements Engine {
 
   async generate(req: GenerateRequest, opts: EngineCallOptions = {}): Promise<GenerateResult> {
     const model = this.requireModel();
+    this.requireAdapter(req.adapterId);
     const text = promptText(req.prompt);
-    const words = this.continuation(text, req.seed ?? 0, req.adapterId, model.id);
+    // Greedy decoding does not depend on the seed, as in the real engines.
+    const seed = req.temperature > 0 ? (req.seed ?? 0) : 0;
+    const words = this.continuation(text, seed, req.adapterId, model.id);
     const stop = new StopMatcher(req.stop ?? []);
     let count = 0;
     let finishReason: GenerateResult['finishReason'] = 'length';
@@ -101,13 +133,34 @@ export class FakeEngine implements Engine {
     };
   }
 
+  /** No batching here: one request after another, as generateOneByOne documents. */
+  generateBatch(reqs: GenerateRequest[], opts: EngineCallOptions = {}): Promise<GenerateResult[]> {
+    return generateOneByOne(this, reqs, opts);
+  }
+
   async score(req: ScoreRequest, opts: EngineCallOptions = {}): Promise<ScoreResult> {
     const model = this.requireModel();
+    this.requireAdapter(req.adapterId);
     const logprobs = req.prompts.map((p) => {
       if (opts.signal?.aborted) throw new CancelledError();
-      const base = fnv1a(`${model.id}|${req.adapterId ?? ''}|${promptText(p)}`);
-      const raw = req.continuations.map((c) => ((fnv1a(`${base}|${c}`) % 1000) / 1000) * 4);
-      // Normalise so the values are real log-probabilities over the given continuations.
+      const text = promptText(p);
+      const greedy = this.continuation(text, 0, req.adapterId, model.id);
+      const rating = isRatingPrompt(text) ? this.rating(text, req.adapterId, model.id) : null;
+      const noise = fnv1a(`${model.id}|${req.adapterId ?? ''}|${text}`);
+      const raw = req.continuations.map((c) => {
+        const words = c.split(/\s+/).filter(Boolean);
+        let logit = ((fnv1a(`${noise}|${c}`) % 1000) / 1000) * NOISE;
+        // The greedy continuation is the most likely one; each further matching word adds less.
+        let matched = 0;
+        while (matched < words.length && words[matched] === greedy[matched]) matched++;
+        if (matched) logit += FIRST_WORD_BONUS + (matched - 1) * NEXT_WORD_BONUS;
+        // A rating prompt puts its mass around the rating it would write.
+        const digit = words.length === 1 && /^[1-5]$/.test(words[0]) ? Number(words[0]) : null;
+        if (rating !== null && digit !== null)
+          logit += RATING_BONUS - RATING_SLOPE * Math.abs(digit - rating);
+        return logit;
+      });
+      // Normalised so the values are real log-probabilities over the given continuations.
       const lse = Math.log(raw.reduce((a, x) => a + Math.exp(x), 0));
       return raw.map((x) => x - lse);
     });
@@ -124,6 +177,16 @@ export class FakeEngine implements Engine {
 
   async unload(): Promise<void> {
     this.model = null;
+  }
+
+  private requireAdapter(id: string | undefined): void {
+    if (id !== undefined && !this.adapters.has(id))
+      throw new InputError(`No adapter "${id}" is loaded`, { field: 'adapterId' });
+  }
+
+  /** The 1..5 rating this model (and adapter) gives the pair in a rating prompt. */
+  private rating(prompt: string, adapterId: string | undefined, modelId: string): number {
+    return (fnv1a(`${modelId}|${adapterId ?? ''}|${ratingKey(prompt)}`) % 5) + 1;
   }
 
   private requireModel(): ModelInfo {
@@ -146,8 +209,10 @@ export class FakeEngine implements Engine {
     const vocab = prompt.split(/\s+/).filter((w) => /^[A-Za-z]{4,}$/.test(w));
     const pick = (i: number) =>
       vocab.length ? vocab[(h + i * 2654435761) % vocab.length] : 'word';
-    if (prompt.includes('"Score: <rating>"')) {
-      const score = (h % 5) + 1;
+    if (isRatingPrompt(prompt)) {
+      const score = this.rating(prompt, adapterId, modelId);
+      // Already at "Score:" (a scoring prompt that ends there): only the digit is left.
+      if (ENDS_AT_SCORE.test(prompt)) return [`${score}`];
       return `The answer is relevant to the instruction. Score: ${score}`.split(' ');
     }
     if (prompt.includes('Write the most likely question')) {

@@ -56,6 +56,17 @@ export class WorkerEngine implements Engine {
     );
   }
 
+  generateBatch(reqs: GenerateRequest[], opts: EngineCallOptions = {}): Promise<GenerateResult[]> {
+    const onBatchToken = opts.onBatchToken;
+    return this.withModel(opts, () =>
+      this.rpc.call('generateBatch', reqs, {
+        signal: opts.signal,
+        onProgress: opts.onProgress,
+        onEvent: onBatchToken && ((e) => onBatchToken(e.index, e.piece)),
+      }),
+    );
+  }
+
   score(req: ScoreRequest, opts: EngineCallOptions = {}): Promise<ScoreResult> {
     return this.withModel(opts, () =>
       this.rpc.call('score', req, { signal: opts.signal, onProgress: opts.onProgress }),

@@ -1,14 +1,19 @@
 // The training worker's API (style.md §3.1: one map, payload tied to method). Cancellation is
 // the caller's AbortSignal (RpcClient sends `cancel`; the trainer stops at the next
 // micro-batch with CancelledError and the last checkpoint stays in the store).
+import type { AdapterSpec } from '../engines/engine';
 import type { CheckpointInfo } from '../store/artifacts-repo';
 import type { MetricPoint } from './checkpoint';
 import type { TokenizeStats, TrainMode } from './data';
 import type { TrainOptions } from './trainer';
 
-/** A Hugging Face repo id, or a local folder the user picked (File objects clone to workers). */
+/**
+ * A Hugging Face repo id (with an access token for gated repos, never stored), or a local
+ * folder the user picked (File objects clone to workers).
+ */
 export type BaseModelChoice =
-  { source: 'hf'; id: string; revision?: string } | { source: 'local'; id: string; files: File[] };
+  | { source: 'hf'; id: string; revision?: string; accessToken?: string }
+  | { source: 'local'; id: string; files: File[] };
 
 export type TrainDevice = 'webgpu' | 'wasm';
 
@@ -31,7 +36,11 @@ export interface StartTrainingRequest {
 
 export interface ResumeTrainingRequest {
   checkpointId: string;
-  /** The same base model (checked against the checkpoint's config). */
+  /**
+   * The run resumes on the base model its checkpoint recorded: for a Hub model only this
+   * choice's access token is used; a local folder must be picked again (same folder name),
+   * and its config is checked against the checkpoint's.
+   */
   model: BaseModelChoice;
   device: TrainDevice;
   /** Optionally train further than the original maxSteps. */
@@ -80,4 +89,13 @@ export type TrainRpc = {
   listCheckpoints: { req: { workspaceId: string }; res: CheckpointInfo[] };
   deleteCheckpoint: { req: { checkpointId: string }; res: void };
   exportAdapter: { req: { checkpointId: string }; res: AdapterDownload };
+};
+
+/**
+ * A checkpoint's LoRA as the Engine port's AdapterSpec (id: `adapterId`, default the
+ * checkpoint id), so a stage can generate or curate with the model being trained (method.md
+ * §1: M0 curates A^(1)) through engine.addAdapter. Served by the model worker next to TrainRpc.
+ */
+export type CheckpointAdapterRpc = {
+  checkpointAdapter: { req: { checkpointId: string; adapterId?: string }; res: AdapterSpec };
 };

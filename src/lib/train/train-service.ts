@@ -1,23 +1,20 @@
-// The training worker's handlers: load the base model (Hub or local folder), build the mode's
-// examples from the store (data.ts), run the trainer with checkpoints to IndexedDB, resume
-// from a checkpoint, list/delete checkpoints and export one as a PEFT adapter zip. ORT stays
-// behind `createBackend` (the worker passes engines/onnx/train-backend.ts).
+// The training worker's handlers: load the base model (Hub or local folder) through the
+// shared model service, build the mode's examples from the store (data.ts), run the trainer
+// with checkpoints to IndexedDB, resume from a checkpoint, list/delete checkpoints and export
+// one as a PEFT adapter zip. ORT stays behind `createBackend` (the worker passes
+// engines/onnx/train-backend.ts).
 import { zipSync } from 'fflate';
-import { ChatTemplate } from '../engines/hf/chat-template';
-import { HubSource } from '../engines/hf/hub-source';
-import { LocalSource, type ModelFiles } from '../engines/hf/model-files';
-import { HfTokenizer } from '../engines/hf/tokenizer';
-import { parseDecoderConfig, type DecoderConfig } from '../engines/onnx/config';
-import { checkpointTensorNames } from '../engines/onnx/llama-graph';
-import { resolveTiedEmbeddings } from '../engines/onnx/llama-session';
-import {
-  parseSafetensors,
-  toFloat32,
-  type F32Tensor,
-  type RawTensor,
-} from '../engines/onnx/safetensors';
+import type {
+  BaseModelRecord,
+  TrainingCheckpointMeta,
+  TrainingMeta as TrainingMetaRecord,
+} from '../domain/training';
+import { ModelService, type BaseModel, type BaseModelRef } from '../engines/model-service';
+import { loraTensorsToAdapter } from '../engines/onnx/adapters';
+import { parseDecoderConfig } from '../engines/onnx/config';
+import { toFloat32, type F32Tensor } from '../engines/onnx/safetensors';
 import type { GraphRunner } from '../engines/onnx/train-session';
-import { InputError, ModelLoadError, NotFoundError } from '../protocol/errors';
+import { InputError } from '../protocol/errors';
 import { transfer } from '../protocol/rpc';
 import type { CallContext, Handlers } from '../protocol/server';
 import type { Store } from '../store';
@@ -39,13 +36,14 @@ import {
 import { exportPeftAdapter, ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from './peft';
 import type {
   BaseModelChoice,
+  CheckpointAdapterRpc,
   StartTrainingRequest,
   TrainDevice,
   TrainEvent,
   TrainResponse,
   TrainRpc,
 } from './train-protocol';
-import { plannedSteps, train } from './trainer';
+import { plannedSteps, train, type TrainOptions } from './trainer';
 
 export type TrainStore = Pick<Store, 'seeds' | 'candidates' | 'segments' | 'checkpoints' | 'runs'>;
 
@@ -62,29 +60,18 @@ export interface TrainServiceDeps {
    * engines/onnx/train-backend.ts createTrainBackend).
    */
   createBackend(device: TrainDevice, weights: Map<string, F32Tensor>): Promise<TrainBackendPort>;
-  /** Model files loader (default: HubSource / LocalSource). */
-  loadModelFiles?(choice: BaseModelChoice, ctx: CallContext<TrainEvent>): Promise<ModelFiles>;
+  /**
+   * Base models. The model worker passes the service its engine uses, so a base trained on
+   * and then curated with is loaded once; default: a service of its own.
+   */
+  models?: ModelService;
 }
 
-/** What a checkpoint's meta records so resume and export can rebuild everything. */
-interface TrainingMeta {
-  trainingId: string;
-  request: Omit<StartTrainingRequest, 'model'>;
-  baseModel: { source: BaseModelChoice['source']; id: string; revision?: string };
-  modelConfig: Record<string, unknown>;
-  dataFingerprint: string;
-}
-
-interface LoadedModel {
-  config: DecoderConfig;
-  configJson: Record<string, unknown>;
-  weights: Map<string, F32Tensor>;
-  tokenizer: HfTokenizer;
-  template: ChatTemplate;
-}
+/** What a checkpoint of this service records (domain/training.ts), with our TrainOptions. */
+export type TrainingMeta = TrainingMetaRecord<TrainOptions>;
 
 export function trainHandlers(deps: TrainServiceDeps): Handlers<TrainRpc> {
-  const loadFiles = deps.loadModelFiles ?? defaultLoadModelFiles;
+  const models = deps.models ?? new ModelService();
 
   async function run(
     req: StartTrainingRequest,
@@ -93,7 +80,10 @@ export function trainHandlers(deps: TrainServiceDeps): Handlers<TrainRpc> {
     resume?: { state: TrainingState; meta: TrainingMeta },
   ): Promise<TrainResponse> {
     const store = await deps.store();
-    const loaded = await loadModel(await loadFiles(model, ctx));
+    const loaded = await models.load(baseRef(model), {
+      signal: ctx.signal,
+      onProgress: (p) => ctx.progress(p),
+    });
     if (resume && JSON.stringify(loaded.configJson) !== JSON.stringify(resume.meta.modelConfig)) {
       throw new InputError(
         'This checkpoint was trained on a different base model (config.json differs)',
@@ -136,7 +126,9 @@ export function trainHandlers(deps: TrainServiceDeps): Handlers<TrainRpc> {
       req.options.seed,
       0,
     ).length;
-    const backend = await deps.createBackend(req.device, loaded.weights);
+    // f32 copies for this run only: the service keeps the file bytes, not a second base.
+    const weights = f32Weights(loaded);
+    const backend = await deps.createBackend(req.device, weights);
     ctx.emit({
       kind: 'data',
       device: backend.device,
@@ -158,17 +150,13 @@ export function trainHandlers(deps: TrainServiceDeps): Handlers<TrainRpc> {
     const meta: TrainingMeta = {
       trainingId,
       request,
-      baseModel: {
-        source: model.source,
-        id: model.id,
-        ...(model.source === 'hf' && model.revision ? { revision: model.revision } : {}),
-      },
+      baseModel: baseRecord(model),
       modelConfig: loaded.configJson,
       dataFingerprint: fingerprint,
     };
     const result = await train({
       config: loaded.config,
-      weights: loaded.weights,
+      weights,
       train: split.train,
       eval: split.eval,
       buckets,
@@ -200,9 +188,11 @@ export function trainHandlers(deps: TrainServiceDeps): Handlers<TrainRpc> {
     async resume(req, ctx) {
       const store = await deps.store();
       const { state, meta } = await loadCheckpoint(store.checkpoints, req.checkpointId);
-      const m = meta as unknown as TrainingMeta;
+      const m = trainingMetaOf(meta, req.checkpointId);
+      // The base the checkpoint recorded, not whatever the form holds now.
+      const model = recordedBase(m.baseModel, req.model);
       const options = { ...m.request.options, ...(req.maxSteps ? { maxSteps: req.maxSteps } : {}) };
-      return run({ ...m.request, device: req.device, options, model: req.model }, req.model, ctx, {
+      return run({ ...m.request, device: req.device, options, model }, model, ctx, {
         state,
         meta: m,
       });
@@ -226,11 +216,7 @@ export function trainHandlers(deps: TrainServiceDeps): Handlers<TrainRpc> {
     async exportAdapter({ checkpointId }) {
       const store = await deps.store();
       const { state, meta, record } = await loadCheckpoint(store.checkpoints, checkpointId);
-      const m = meta as unknown as TrainingMeta;
-      if (!m.modelConfig)
-        throw new NotFoundError('The checkpoint does not record its base model config', {
-          checkpointId,
-        });
+      const m = trainingMetaOf(meta, checkpointId);
       const config = parseDecoderConfig(m.modelConfig);
       const files = exportPeftAdapter(config, m.request.options.lora, state.lora, m.baseModel.id);
       const zip = zipSync({
@@ -244,47 +230,99 @@ export function trainHandlers(deps: TrainServiceDeps): Handlers<TrainRpc> {
   };
 }
 
-async function defaultLoadModelFiles(
-  choice: BaseModelChoice,
-  ctx: CallContext<TrainEvent>,
-): Promise<ModelFiles> {
-  const source =
-    choice.source === 'hf'
-      ? new HubSource({ repo: choice.id, revision: choice.revision })
-      : new LocalSource(choice.files, choice.id);
-  return source.load({
-    signal: ctx.signal,
-    onProgress: (p) => ctx.progress(p),
-    job: `load:${choice.id}`,
-  });
+/** The model worker's checkpoint → adapter call (see CheckpointAdapterRpc). */
+export function checkpointAdapterHandlers(
+  deps: Pick<TrainServiceDeps, 'store'>,
+): Handlers<CheckpointAdapterRpc> {
+  return {
+    async checkpointAdapter({ checkpointId, adapterId }) {
+      const store = await deps.store();
+      const { state, meta } = await loadCheckpoint(store.checkpoints, checkpointId);
+      const { modelConfig, request } = trainingMetaOf(meta, checkpointId);
+      const { rank, alpha, targetModules } = request.options.lora;
+      const config = parseDecoderConfig(modelConfig);
+      return loraTensorsToAdapter(
+        adapterId ?? checkpointId,
+        config,
+        state.lora,
+        targetModules,
+        rank,
+        alpha,
+      );
+    },
+  };
 }
 
-/** Base weights as f32 (HF names), tokenizer and chat template. */
-export async function loadModel(files: ModelFiles): Promise<LoadedModel> {
-  const parsed = parseDecoderConfig(files.config);
-  const raw = new Map<string, RawTensor>();
-  for (const w of files.weights) {
-    const file = parseSafetensors(new Uint8Array(await w.blob.arrayBuffer()), w.file);
-    for (const [name, t] of file.tensors) raw.set(name, t);
-  }
-  const config = resolveTiedEmbeddings(parsed, raw.keys());
-  const weights = new Map<string, F32Tensor>();
-  for (const name of checkpointTensorNames(config)) {
-    const t = raw.get(name);
-    if (!t)
-      throw new ModelLoadError(`${files.modelId}: checkpoint is missing tensor "${name}"`, {
-        tensor: name,
-      });
-    weights.set(name, toFloat32(t, name));
-  }
-  const tokenizer = HfTokenizer.fromModelFiles(files);
+/** A request's model as the model service's reference. */
+function baseRef(choice: BaseModelChoice): BaseModelRef {
+  return choice.source === 'hf'
+    ? { source: 'hf', id: choice.id, revision: choice.revision, accessToken: choice.accessToken }
+    : { source: 'local', id: choice.id, files: choice.files };
+}
+
+/** What a checkpoint records of its base (never the access token). */
+function baseRecord(choice: BaseModelChoice): BaseModelRecord {
   return {
-    config,
-    configJson: files.config,
-    weights,
-    tokenizer,
-    template: ChatTemplate.forTokenizer(tokenizer),
+    source: choice.source,
+    id: choice.id,
+    ...(choice.source === 'hf' && choice.revision ? { revision: choice.revision } : {}),
   };
+}
+
+/**
+ * The base a resumed run loads: the recorded Hub repo and revision (the request lends only its
+ * access token), or, for a local folder, the files the user picked again, whose folder name
+ * must match the recorded one.
+ */
+export function recordedBase(recorded: BaseModelRecord, given: BaseModelChoice): BaseModelChoice {
+  if (recorded.source === 'hf') {
+    const accessToken = given.source === 'hf' ? given.accessToken : undefined;
+    return { source: 'hf', id: recorded.id, revision: recorded.revision, accessToken };
+  }
+  if (given.source !== 'local' || given.id !== recorded.id) {
+    throw new InputError(
+      `This checkpoint was trained on the local folder "${recorded.id}": pick that folder to resume (got ${given.source} "${given.id}")`,
+      { field: 'model' },
+    );
+  }
+  return given;
+}
+
+/** The base weights as f32 (HF names), converted for one training run. */
+function f32Weights(base: BaseModel): Map<string, F32Tensor> {
+  const weights = new Map<string, F32Tensor>();
+  for (const [name, t] of base.tensors) weights.set(name, toFloat32(t, name));
+  return weights;
+}
+
+/**
+ * Narrows a stored checkpoint's meta to this service's TrainingMeta: the format tag and
+ * every field resume and export read. Old or foreign records get an error naming the
+ * checkpoint and what is missing instead of failing later on an undefined field.
+ */
+export function trainingMetaOf(
+  meta: Readonly<Record<string, unknown>>,
+  checkpointId: string,
+): TrainingCheckpointMeta<TrainOptions> {
+  const bad = (what: string, field: string) =>
+    new InputError(`Checkpoint ${checkpointId} ${what}; it cannot be resumed or exported`, {
+      field,
+    });
+  if (meta.format !== CHECKPOINT_FORMAT)
+    throw bad(`has format ${JSON.stringify(meta.format)}, not ${CHECKPOINT_FORMAT}`, 'format');
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v);
+  for (const field of ['trainingId', 'dataFingerprint'] as const)
+    if (typeof meta[field] !== 'string') throw bad(`does not record "${field}"`, field);
+  for (const field of ['request', 'baseModel', 'modelConfig'] as const)
+    if (!isObject(meta[field])) throw bad(`does not record "${field}"`, field);
+  const request = meta.request as Record<string, unknown>;
+  if (!isObject(request.options) || !isObject(request.options.lora))
+    throw bad('does not record its training options', 'request.options');
+  const base = meta.baseModel as Record<string, unknown>;
+  if ((base.source !== 'hf' && base.source !== 'local') || typeof base.id !== 'string')
+    throw bad('does not record which base model it was trained on', 'baseModel');
+  return meta as TrainingCheckpointMeta<TrainOptions>;
 }
 
 /** FNV-1a over the example ids and loss spans: resume refuses changed data. */

@@ -27,6 +27,7 @@ import { llamaFiles } from '../../unit/engines/hf-fixtures';
 import { nodeOrt } from '../../unit/engines/ort-fixtures';
 import { measure, type BenchResult } from '../result';
 import { record } from '../record-node';
+import { loadFolder } from '../../helpers/model-folder';
 
 const CONFIG = {
   architectures: ['LlamaForCausalLM'],
@@ -99,7 +100,7 @@ it('onnx runtime (wasm): prefill, decode, rating throughput, memory', async () =
     const files = randomModel();
     const engine = new OrtEngine({ ort: nodeOrt });
     let t = performance.now();
-    const info = await engine.loadFiles(files, 'wasm');
+    const info = await loadFolder(engine, files, 'wasm');
     push(
       measure(
         'onnx wasm: load 50M model (bf16 → f32, 2 sessions)',
@@ -109,7 +110,7 @@ it('onnx runtime (wasm): prefill, decode, rating throughput, memory', async () =
         `${(info.parameters! / 1e6).toFixed(1)}M params`,
       ),
     );
-    const { runner, noAdapter } = engine.internals;
+    const { runner, noAdapter } = engine.loaded;
 
     // Prefill: batch 1, 128 tokens, last-position logits (what generation runs).
     const ids = Int32Array.from({ length: 128 }, (_, i) => 100 + ((i * 7919) % 31000));
@@ -231,7 +232,7 @@ it('onnx runtime (wasm): prefill, decode, rating throughput, memory', async () =
     // Rating: log p("1".."5") after each rating prompt.
     const prompts = ratingPrompts(12);
     const digits = ['1', '2', '3', '4', '5'];
-    const promptTokens = engine.encodePrompt(prompts[0]).length;
+    const promptTokens = engine.loaded.tokenize(prompts[0]).length;
     t = performance.now();
     let c = cpuMs();
     const single: number[][] = [];

@@ -25,6 +25,7 @@ import { removeTempDirs, tempDir } from '../../helpers/tiny-checkpoint-fs';
 import { llamaFiles } from '../../unit/engines/hf-fixtures';
 import { measure, type BenchResult } from '../result';
 import { record } from '../record-node';
+import { loadFolder } from '../../helpers/model-folder';
 
 const CONFIG = {
   architectures: ['LlamaForCausalLM'],
@@ -128,7 +129,7 @@ function tjsContender(tjs: Tjs, label: string, model: TjsModel, ids: Int32Array)
 }
 
 function engineContender(engine: OrtEngine, ids: Int32Array): Contender {
-  const { runner, noAdapter, tokenizer } = engine.internals;
+  const { runner, noAdapter, tokenizer } = engine.loaded;
   const prompt = tokenizer.decode(ids.subarray(1, 8));
   return {
     label: 'ours',
@@ -253,7 +254,8 @@ it('our engine vs transformers.js (same ORT, wasm, 1 thread); int4 vs fp32', asy
   const bytes = writeSafetensors(tensors) as Uint8Array<ArrayBuffer>;
   const tok = llamaFiles();
   const engine = new OrtEngine({ ort: async () => ((ort.env.wasm.numThreads = 1), ort) });
-  await engine.loadFiles(
+  await loadFolder(
+    engine,
     {
       modelId: 'random-50m',
       config: CONFIG,
@@ -264,7 +266,7 @@ it('our engine vs transformers.js (same ORT, wasm, 1 thread); int4 vs fp32', asy
     },
     'wasm',
   );
-  const ids = engine.encodePrompt(`${TEXT} ${TEXT}`);
+  const ids = engine.loaded.tokenize(`${TEXT} ${TEXT}`);
   expect(ids.length).toBeGreaterThan(PREFILL);
 
   let t = performance.now();

@@ -86,7 +86,7 @@ async function transformersLogits(model: PreTrainedModel, ids: Int32Array): Prom
 }
 
 async function engineLogits(engine: OrtEngine, ids: Int32Array, adapter?: AdapterSpec) {
-  const { runner, noAdapter } = engine.internals;
+  const { runner, noAdapter } = engine.loaded;
   const lora = adapter ? adapterToLoraInputs(adapter, runner.config) : noAdapter;
   const r = await runner.run({
     batch: 1,
@@ -135,7 +135,7 @@ describe('export → transformers.js', () => {
 
   beforeAll(async () => {
     engine = await loadTinyEngine('llama');
-    ids = engine.encodePrompt(PROMPT);
+    ids = engine.loaded.tokenize(PROMPT);
     const { ckpt } = tinyModel('llama');
     const rank = 4;
     adapter = loraTensorsToAdapter(
@@ -241,13 +241,13 @@ describe('export → transformers.js, Qwen2 shape (q/k/v bias, tied embeddings)'
     const engine = await loadTinyEngine('qwen2');
     const { ckpt, files } = tinyModel('qwen2');
     const dir = tempDir('humpback-export-');
-    const config = engine.internals.runner.config; // tie resolved from the checkpoint
+    const config = engine.loaded.runner.config; // tie resolved from the checkpoint
     writeExport(dir, exportOnnx(config, ckpt.tensors), ckpt.configJson);
     writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(files.tokenizerJson));
     writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify(files.tokenizerConfig));
     writeFileSync(join(dir, 'generation_config.json'), JSON.stringify({ eos_token_id: 151643 }));
     const model = await loadExport(dir);
-    const ids = engine.encodePrompt(PROMPT);
+    const ids = engine.loaded.tokenize(PROMPT);
     const [ours] = await engine.generateBatch([{ prompt: PROMPT, maxTokens: 8, temperature: 0 }]);
     expect(ours.tokenIds.length).toBe(8);
     expect((await transformersGreedy(model, ids)).slice(0, 8)).toEqual(ours.tokenIds);

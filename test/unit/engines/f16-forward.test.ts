@@ -22,6 +22,7 @@ import {
 } from '../../helpers/tiny-checkpoint-fs';
 import { findPythonWithNumpy, maxRelError, runReference } from '../../helpers/python-ref';
 import { nodeOrt, tinyModel } from './ort-fixtures';
+import { loadFolder } from '../../helpers/model-folder';
 
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
 const TOL = 1e-4;
@@ -140,8 +141,8 @@ describe('OrtEngine forced to fp16 on wasm (F32 checkpoint rounded to f16)', () 
     half = new OrtEngine({ ort: nodeOrt });
     full = new OrtEngine({ ort: nodeOrt });
     const files = tinyModel('llama').files;
-    halfInfo = await half.loadFiles(files, { device: 'wasm', dtype: 'fp16' });
-    fullInfo = await full.loadFiles(files, { device: 'wasm' });
+    halfInfo = await loadFolder(half, files, { device: 'wasm', dtype: 'fp16' });
+    fullInfo = await loadFolder(full, files, { device: 'wasm' });
   });
   afterAll(async () => {
     await half.unload();

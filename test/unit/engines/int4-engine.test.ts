@@ -22,6 +22,7 @@ import { CancelledError, ModelLoadError } from '../../../src/lib/protocol/errors
 import { makeTinyLora } from '../../helpers/tiny-checkpoint';
 import { maxRelError } from '../../helpers/python-ref';
 import { nodeOrt, tinyModel } from './ort-fixtures';
+import { loadFolder } from '../../helpers/model-folder';
 
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
 
@@ -52,7 +53,7 @@ function dequantizedFiles(): ModelFiles {
 
 async function load(files: ModelFiles, dtype?: 'fp32' | 'int4') {
   const engine = new OrtEngine({ ort: nodeOrt });
-  const info = await engine.loadFiles(files, { device: 'wasm', dtype });
+  const info = await loadFolder(engine, files, { device: 'wasm', dtype });
   return { engine, info };
 }
 
@@ -63,8 +64,8 @@ async function logits(
   which: 'all' | 'last',
   adapter?: AdapterSpec,
 ) {
-  const { runner, noAdapter } = engine.internals;
-  const ids = engine.encodePrompt(prompt);
+  const { runner, noAdapter } = engine.loaded;
+  const ids = engine.loaded.tokenize(prompt);
   const r = await runner.run({
     batch: 1,
     seq: ids.length,
@@ -211,7 +212,8 @@ describe("OrtEngine dtype 'int4'", () => {
     const { files } = tinyModel('llama');
     const phases: { done: number; total: number | null }[] = [];
     const engine = new OrtEngine({ ort: nodeOrt });
-    await engine.loadFiles(
+    await loadFolder(
+      engine,
       files,
       { device: 'wasm', dtype: 'int4' },
       {
@@ -226,7 +228,7 @@ describe("OrtEngine dtype 'int4'", () => {
     const controller = new AbortController();
     controller.abort();
     await expect(
-      engine.loadFiles(files, { device: 'wasm', dtype: 'int4' }, { signal: controller.signal }),
+      loadFolder(engine, files, { device: 'wasm', dtype: 'int4' }, { signal: controller.signal }),
     ).rejects.toThrow(CancelledError);
   });
 
@@ -234,7 +236,7 @@ describe("OrtEngine dtype 'int4'", () => {
     // Qwen2 tiny: hidden 48 → q/k/v/gate/up have K = 48.
     const engine = new OrtEngine({ ort: nodeOrt });
     await expect(
-      engine.loadFiles(tinyModel('qwen2').files, { device: 'wasm', dtype: 'int4' }),
+      loadFolder(engine, tinyModel('qwen2').files, { device: 'wasm', dtype: 'int4' }),
     ).rejects.toThrow(ModelLoadError);
   });
 });

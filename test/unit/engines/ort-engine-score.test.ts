@@ -9,6 +9,7 @@ import type { LoraModule } from '../../../src/lib/engines/onnx/llama-graph';
 import { positionIdsFromMask } from '../../../src/lib/engines/onnx/llama-session';
 import { OrtEngine, splitContinuation } from '../../../src/lib/engines/onnx/ort-engine';
 import { commonPrefixLength, scoreRows, type ScoreRow } from '../../../src/lib/engines/onnx/scorer';
+import { ModelService } from '../../../src/lib/engines/model-service';
 import { WorkerEngine } from '../../../src/lib/engines/worker-engine';
 import type { WorkerLike } from '../../../src/lib/protocol/client';
 import { InputError } from '../../../src/lib/protocol/errors';
@@ -32,7 +33,7 @@ const PROMPTS = [
 const DIGITS = ['1', '2', '3', '4', '5'];
 
 function rowsOf(engine: OrtEngine, prompts: string[], continuations: string[]): ScoreRow[] {
-  const { tokenizer } = engine.internals;
+  const { tokenizer } = engine.loaded;
   return prompts.flatMap((p) =>
     continuations.map((c) => splitContinuation(tokenizer.encode(p), tokenizer.encode(p + c))),
   );
@@ -53,7 +54,7 @@ describe('scoring', () => {
   it('shared-prefix scoring equals plain scoring (1e-4) and returns real log-probabilities', async () => {
     const rows = rowsOf(engine, PROMPTS, DIGITS);
     expect(commonPrefixLength(rows.map((r) => r.prompt))).toBeGreaterThan(20);
-    const { runner, noAdapter } = engine.internals;
+    const { runner, noAdapter } = engine.loaded;
     const plain = await scoreRows(runner, rows, noAdapter, { sharedPrefix: false, maxRows: 1 });
     const shared = await scoreRows(runner, rows, noAdapter, { maxRows: 4 });
     const diff = maxAbsDiff(shared, plain);
@@ -73,7 +74,7 @@ describe('scoring', () => {
     const conts = [' the answer is good', ' bad'];
     const rows = rowsOf(engine, PROMPTS.slice(0, 2), conts);
     expect(rows[0].continuation.length).toBeGreaterThan(2);
-    const { runner, noAdapter } = engine.internals;
+    const { runner, noAdapter } = engine.loaded;
     const shared = await scoreRows(runner, rows, noAdapter);
     const plain = await scoreRows(runner, rows, noAdapter, { sharedPrefix: false });
     expect(maxAbsDiff(shared, plain)).toBeLessThan(1e-4);
@@ -184,10 +185,10 @@ describe('across a worker boundary', () => {
   it('WorkerEngine + engineHandlers give the same generation, stream and scores', async () => {
     const spawn = (): WorkerLike => {
       const { port1, port2 } = new MessageChannel();
-      const remoteEngine = new OrtEngine({
-        ort: nodeOrt,
-        hubSource: () => ({ modelId: 'tiny-llama', load: async () => tinyModel('llama').files }),
+      const models = new ModelService({
+        source: () => ({ modelId: 'tiny-llama', load: async () => tinyModel('llama').files }),
       });
+      const remoteEngine = new OrtEngine({ ort: nodeOrt, models });
       const server: ServerPort = {
         postMessage: (m, t) => port2.postMessage(m, t as never),
         addEventListener: (_type, fn) =>
@@ -213,6 +214,14 @@ describe('across a worker boundary', () => {
     const r = await remote.generate(req, { onToken: (p) => pieces.push(p) });
     expect(r).toEqual(await engine.generate(req));
     expect(pieces.join('')).toBe(r.text);
+    // A batch streams each request's pieces under its index.
+    const batchReqs = [req, { ...req, prompt: PROMPTS[0], seed: 3 }];
+    const batchPieces: string[][] = [[], []];
+    const batch = await remote.generateBatch(batchReqs, {
+      onBatchToken: (i, p) => batchPieces[i].push(p),
+    });
+    expect(batch).toEqual(await engine.generateBatch(batchReqs));
+    for (const [i, b] of batch.entries()) expect(batchPieces[i].join('')).toBe(b.text);
     const scoreReq = { prompts: PROMPTS.slice(0, 2), continuations: DIGITS };
     expect((await remote.score(scoreReq)).logprobs).toEqual(
       (await engine.score(scoreReq)).logprobs,

@@ -14,6 +14,7 @@ import {
   tinyModelFileList,
   type EngineArch,
 } from './ort-fixtures';
+import { loadFolder } from '../../helpers/model-folder';
 
 // Two shared cores: the first ORT session (wasm compile) alone can take seconds under load.
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
@@ -26,8 +27,8 @@ const PROMPTS = [
 
 /** Greedy decoding by running the whole sequence again for every token (no KV cache). */
 async function greedyByRecompute(engine: OrtEngine, prompt: string, maxTokens: number) {
-  const { runner, tokenizer, noAdapter } = engine.internals;
-  const ids = Array.from(engine.encodePrompt(prompt));
+  const { runner, tokenizer, noAdapter } = engine.loaded;
+  const ids = Array.from(engine.loaded.tokenize(prompt));
   const out: number[] = [];
   const V = runner.config.vocabSize;
   while (out.length < maxTokens) {
@@ -65,7 +66,7 @@ describe.each(['llama', 'qwen2'] as EngineArch[])('OrtEngine %s', (arch) => {
   it('a left-padded batch of different lengths equals one request at a time', async () => {
     const reqs = PROMPTS.map((prompt) => ({ prompt, maxTokens: 8, temperature: 0 }));
     const batched = await engine.generateBatch(reqs);
-    expect(new Set(reqs.map((q) => engine.encodePrompt(q.prompt).length)).size).toBe(3);
+    expect(new Set(reqs.map((q) => engine.loaded.tokenize(q.prompt).length)).size).toBe(3);
     for (const [i, req] of reqs.entries()) {
       const [alone] = await engine.generateBatch([req]);
       expect(batched[i].tokenIds).toEqual(alone.tokenIds);
@@ -76,10 +77,10 @@ describe.each(['llama', 'qwen2'] as EngineArch[])('OrtEngine %s', (arch) => {
   it('chat prompts go through the chat template with the generation prompt', async () => {
     const messages = [{ role: 'user' as const, content: 'Name a colour.' }];
     const r = await engine.generate({ prompt: messages, maxTokens: 3, temperature: 0 });
-    const rendered = engine.promptText(messages);
+    const rendered = engine.loaded.render(messages);
     expect(rendered).toContain('Name a colour.');
     expect(rendered).toMatch(arch === 'llama' ? /\[\/INST\]$/ : /<\|im_start\|>assistant\n$/);
-    expect(r.promptTokens).toBe(engine.encodePrompt(messages).length);
+    expect(r.promptTokens).toBe(engine.loaded.tokenize(messages).length);
   });
 });
 
@@ -174,7 +175,7 @@ describe('OrtEngine loading', () => {
     const { files } = tinyModel('llama');
     const engine = new Engine({ ort: nodeOrt });
     const bad = { ...files, config: { ...files.config, architectures: ['GPT2LMHeadModel'] } };
-    await expect(engine.loadFiles(bad, 'wasm')).rejects.toThrow(
+    await expect(loadFolder(engine, bad, 'wasm')).rejects.toThrow(
       /Unsupported architecture GPT2LMHeadModel/,
     );
   });

@@ -9,6 +9,7 @@ import type { ModelFiles } from '../../../src/lib/engines/hf/model-files';
 import { OrtEngine } from '../../../src/lib/engines/onnx/ort-engine';
 import { makeTinyCheckpoint, type TinyCheckpoint } from '../../helpers/tiny-checkpoint';
 import { CHATML_TEMPLATE, LLAMA2_TEMPLATE, llamaFiles, qwenFiles } from './hf-fixtures';
+import { loadFolder } from '../../helpers/model-folder';
 
 export type EngineArch = 'llama' | 'qwen2';
 
@@ -53,7 +54,7 @@ export function nodeOrt(): Promise<typeof ort> {
 
 export async function loadTinyEngine(arch: EngineArch): Promise<OrtEngine> {
   const engine = new OrtEngine({ ort: nodeOrt });
-  await engine.loadFiles(tinyModel(arch).files, 'wasm');
+  await loadFolder(engine, tinyModel(arch).files, 'wasm');
   return engine;
 }
 

@@ -3,6 +3,7 @@ import { WebLlmEngine, type WebLlmPort } from '../../../src/lib/engines/webllm/w
 import { pickRecord, usableRecords } from '../../../src/lib/engines/webllm/models';
 import {
   CancelledError,
+  InputError,
   ModelLoadError,
   WebGpuUnavailableError,
 } from '../../../src/lib/protocol/errors';
@@ -177,5 +178,16 @@ describe('WebLlmEngine', () => {
     await expect(
       e.score({ prompts: ['x'], continuations: ['1', '2', '3', '4', '5', '6'] }),
     ).rejects.toThrow(/at most 5/);
+  });
+  it('treats any adapter id as unknown, like the other engines do for unloaded ones', async () => {
+    const port = new FakePort();
+    const e = engine(port);
+    await e.load({ id: 'Qwen2.5-0.5B-Instruct-q4f32_1-MLC', source: 'web-llm' });
+    const gen = { prompt: 'hi', maxTokens: 4, temperature: 0, adapterId: 'M0' };
+    await expect(e.generate(gen)).rejects.toThrow(InputError);
+    await expect(
+      e.score({ prompts: ['x'], continuations: ['1'], adapterId: 'M0' }),
+    ).rejects.toThrow('No adapter "M0" is loaded');
+    expect(port.requests).toEqual([]);
   });
 });

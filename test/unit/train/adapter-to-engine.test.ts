@@ -33,7 +33,7 @@ describe('trained adapter → PEFT files → OrtEngine', () => {
     const ort = await nodeOrt();
     const { ckpt } = tinyModel('llama');
     const engine = await loadTinyEngine('llama');
-    const tok = engine.internals.tokenizer;
+    const tok = engine.loaded.tokenizer;
 
     // 1. One training sequence: BOS + prompt + answer, loss on the answer tokens only.
     const promptIds = [...tok.encode(PROMPT, { addSpecialTokens: true })];

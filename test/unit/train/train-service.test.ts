@@ -4,6 +4,7 @@
 import { unzipSync } from 'fflate';
 import * as ort from 'onnxruntime-web/webgpu';
 import { describe, expect, it } from 'vitest';
+import { ModelService } from '../../../src/lib/engines/model-service';
 import { createTrainBackend } from '../../../src/lib/engines/onnx/train-backend';
 import { isTransferring } from '../../../src/lib/protocol/rpc';
 import type { CallContext } from '../../../src/lib/protocol/server';
@@ -13,7 +14,14 @@ import {
   importPeftAdapter,
 } from '../../../src/lib/train/peft';
 import type { StartTrainingRequest, TrainEvent } from '../../../src/lib/train/train-protocol';
-import { trainHandlers } from '../../../src/lib/train/train-service';
+import {
+  checkpointAdapterHandlers,
+  recordedBase,
+  trainHandlers,
+  trainingMetaOf,
+} from '../../../src/lib/train/train-service';
+import { OrtEngine } from '../../../src/lib/engines/onnx/ort-engine';
+import { InputError } from '../../../src/lib/protocol/errors';
 import { DEFAULT_TRAIN_OPTIONS } from '../../../src/lib/train/trainer';
 import { tinyModel } from '../engines/ort-fixtures';
 import { freshStore } from '../store/helpers';
@@ -42,10 +50,17 @@ describe('trainHandlers', () => {
     );
     ort.env.wasm.numThreads = 1;
     const model = tinyModel('llama');
+    const loads: string[] = [];
+    const models = new ModelService({
+      source: (ref) => ({
+        modelId: ref.id,
+        load: async () => (loads.push(ref.id), { ...model.files, modelId: ref.id }),
+      }),
+    });
     const handlers = trainHandlers({
       store: async () => store,
       createBackend: (device, weights) => createTrainBackend(ort, device, weights),
-      loadModelFiles: async () => model.files,
+      models,
     });
     const req: StartTrainingRequest = {
       workspaceId: ws.id,
@@ -101,13 +116,83 @@ describe('trainHandlers', () => {
     );
     expect(imported).toBeTruthy();
 
+    // The engine in the same worker curates with the base the trainer loaded: no second load.
+    const engine = new OrtEngine({ ort: async () => ort, models });
+    await engine.load({ id: 'tiny/llama', source: 'hf', device: 'wasm' });
+    expect(loads).toEqual(['tiny/llama']);
+    // ... and with the trained adapter: M0's LoRA changes the scores, the base stays as it was.
+    const adapter = await checkpointAdapterHandlers({ store: async () => store }).checkpointAdapter(
+      { checkpointId: last.id, adapterId: 'M0' },
+      context([]),
+    );
+    if (!('tensors' in adapter)) throw new Error('no adapter spec');
+    expect(adapter).toMatchObject({ id: 'M0', rank: 2, alpha: 4 });
+    await engine.addAdapter(adapter);
+    const scoreReq = { prompts: ['Name red.'], continuations: [' red', ' blue'] };
+    const base = await engine.score(scoreReq);
+    const tuned = await engine.score({ ...scoreReq, adapterId: 'M0' });
+    expect(tuned.logprobs[0]).not.toEqual(base.logprobs[0]);
+    expect((await engine.score(scoreReq)).logprobs).toEqual(base.logprobs);
+    await engine.unload();
+
     await store.seeds.addMany(ws.id, [{ instruction: 'New?', output: 'yes', source: 't' }]);
+    // Resume trains on the recorded base whatever the form names now (then refuses the data).
     await expect(
       handlers.resume(
-        { checkpointId: last.id, model: req.model, device: 'wasm', maxSteps: 3 },
+        {
+          checkpointId: last.id,
+          model: { source: 'hf', id: 'other/model' },
+          device: 'wasm',
+          maxSteps: 3,
+        },
         context([]),
       ),
     ).rejects.toThrow(/training data changed/);
+    expect(loads).toEqual(['tiny/llama']);
     store.close();
   }, 120_000);
+});
+
+describe('checkpoint meta', () => {
+  const meta = {
+    format: 'humpback-train-state/1',
+    step: 2,
+    cursor: { epoch: 0, index: 2 },
+    history: [],
+    bestEvalLoss: null,
+    trainingId: 't1',
+    request: { options: { lora: { rank: 2 } } },
+    baseModel: { source: 'hf', id: 'org/base', revision: 'v1' },
+    modelConfig: { model_type: 'llama' },
+    dataFingerprint: '0badf00d',
+  };
+
+  it('narrows a current training checkpoint and names what an old or foreign one lacks', () => {
+    expect(trainingMetaOf(meta, 'c1').baseModel.id).toBe('org/base');
+    expect(() => trainingMetaOf({ ...meta, format: 'humpback-train-state/0' }, 'c1')).toThrow(
+      'Checkpoint c1 has format "humpback-train-state/0", not humpback-train-state/1',
+    );
+    expect(() => trainingMetaOf({ rank: 8 }, 'c2')).toThrow(InputError);
+    const { baseModel: _b, ...noBase } = meta;
+    expect(() => trainingMetaOf(noBase, 'c3')).toThrow('Checkpoint c3 does not record "baseModel"');
+    expect(() => trainingMetaOf({ ...meta, request: {} }, 'c4')).toThrow(/training options/);
+  });
+
+  it('resumes on the recorded base: Hub id and revision, or the same local folder', () => {
+    const hf = recordedBase(meta.baseModel as never, {
+      source: 'hf',
+      id: 'what/the-form-says',
+      accessToken: 'hf_x',
+    });
+    expect(hf).toEqual({ source: 'hf', id: 'org/base', revision: 'v1', accessToken: 'hf_x' });
+    const files = [new File(['{}'], 'config.json')];
+    const local = { source: 'local' as const, id: 'my-model', files };
+    expect(recordedBase({ source: 'local', id: 'my-model' }, local)).toBe(local);
+    expect(() => recordedBase({ source: 'local', id: 'my-model' }, { ...local, id: 'x' })).toThrow(
+      'trained on the local folder "my-model": pick that folder to resume',
+    );
+    expect(() =>
+      recordedBase({ source: 'local', id: 'my-model' }, { source: 'hf', id: 'my-model' }),
+    ).toThrow(InputError);
+  });
 });

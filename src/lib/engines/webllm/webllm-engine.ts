@@ -2,7 +2,12 @@
 // engine worker (workers/webllm.worker.ts), so errors keep their classes across the boundary
 // (web-llm's own worker handler stringifies them, web-llm.md §1.1). web-llm is batch-1 and
 // has no prefix caching for independent requests (§1.2, §1.8), so requests run one by one.
-import { CancelledError, ModelLoadError, WebGpuUnavailableError } from '../../protocol/errors';
+import {
+  CancelledError,
+  InputError,
+  ModelLoadError,
+  WebGpuUnavailableError,
+} from '../../protocol/errors';
 import type {
   ChatMessage,
   Engine,
@@ -14,6 +19,7 @@ import type {
   ScoreRequest,
   ScoreResult,
 } from '../engine';
+import { generateOneByOne } from '../engine';
 import { pickRecord, type WebLlmRecord } from './models';
 
 /** The slice of web-llm's MLCEngineInterface we use; a fake implements it in tests. */
@@ -102,6 +108,7 @@ export class WebLlmEngine implements Engine {
 
   async generate(req: GenerateRequest, opts: EngineCallOptions = {}): Promise<GenerateResult> {
     const port = this.requirePort();
+    noAdapters(req.adapterId);
     const common = {
       stream: true,
       stream_options: { include_usage: true },
@@ -146,6 +153,11 @@ export class WebLlmEngine implements Engine {
     }
   }
 
+  /** No batching here: one request after another, as generateOneByOne documents. */
+  generateBatch(reqs: GenerateRequest[], opts: EngineCallOptions = {}): Promise<GenerateResult[]> {
+    return generateOneByOne(this, reqs, opts);
+  }
+
   /**
    * web-llm has no prompt log-probabilities, only the top-5 of the next token, so it scores
    * single-token continuations (the ratings "1".."5"). A grammar restricts the next token to
@@ -153,6 +165,7 @@ export class WebLlmEngine implements Engine {
    */
   async score(req: ScoreRequest, opts: EngineCallOptions = {}): Promise<ScoreResult> {
     const port = this.requirePort();
+    noAdapters(req.adapterId);
     if (req.continuations.length > 5) {
       throw new Error('web-llm can score at most 5 single-token continuations (top_logprobs ≤ 5)');
     }
@@ -189,4 +202,12 @@ export class WebLlmEngine implements Engine {
     if (!this.port || !this.info) throw new ModelLoadError('No web-llm model loaded');
     return this.port;
   }
+}
+
+/** web-llm runs no LoRA adapters, so any adapter id is unknown here (as in the other engines). */
+function noAdapters(adapterId: string | undefined): void {
+  if (adapterId !== undefined)
+    throw new InputError(`No adapter "${adapterId}" is loaded (web-llm runs no LoRA adapters)`, {
+      field: 'adapterId',
+    });
 }
