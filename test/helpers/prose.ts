@@ -1,6 +1,6 @@
 // The one synthetic-prose generator for corpus fixtures: unit tests (test/unit/pipeline),
 // Playwright e2e (test/e2e) and the browser ingest bench (test/bench/browser). Made-up words
-// of 1–3 syllables, sentences of 7–15 words, deterministic per seed with the app's own PRNG
+// of 1–3 syllables in sentences, deterministic per seed with the app's own PRNG
 // (mulberry32), so no data files live in the repo. Fresh words per sentence give varied text
 // that passes the ingest length and repetition filters; TextPool draws from a fixed Zipf-like
 // vocabulary and sentence pool instead, which looks more like real text and is fast enough to
@@ -23,10 +23,26 @@ export function randomWord(r: () => number): string {
   return w;
 }
 
-/** One capitalised sentence of 7–15 words from `word`, ending in '.' (or '?' when asked). */
-export function sentence(r: () => number, word: () => string, question = false): string {
-  const s = Array.from({ length: 7 + Math.floor(r() * 9) }, word).join(' ');
-  return s[0].toUpperCase() + s.slice(1) + (question ? '?' : '.');
+export interface SentenceShape {
+  minWords: number;
+  maxWords: number;
+  /** Share of sentences that end in '?' instead of '.'. */
+  questions: number;
+}
+
+/** 7–15 words, statements only: the fixtures' default. */
+const PLAIN: SentenceShape = { minWords: 7, maxWords: 15, questions: 0 };
+
+/** One capitalised sentence of words from `word`, shaped by `shape`. */
+export function sentence(
+  r: () => number,
+  word: () => string,
+  shape: SentenceShape = PLAIN,
+): string {
+  const count = shape.minWords + Math.floor(r() * (shape.maxWords - shape.minWords + 1));
+  const s = Array.from({ length: count }, word).join(' ');
+  const end = shape.questions > 0 && r() < shape.questions ? '?' : '.';
+  return s[0].toUpperCase() + s.slice(1) + end;
 }
 
 /** Varied prose of at least `chars` characters: sentences of fresh words from `r`. */
@@ -52,7 +68,9 @@ export class TextPool {
     const vocab = Array.from({ length: 6000 }, () => randomWord(r));
     // r()^2.2 skews draws to the start of the vocabulary: a few words are very common.
     const zipfWord = () => vocab[Math.floor(vocab.length * r() ** 2.2)];
-    this.sentences = Array.from({ length: poolSize }, () => sentence(r, zipfWord, r() < 0.1));
+    // Longer sentences than the default, one in ten a question: closer to web text.
+    const shape = { minWords: 8, maxWords: 23, questions: 0.1 };
+    this.sentences = Array.from({ length: poolSize }, () => sentence(r, zipfWord, shape));
   }
 
   paragraph(chars: number): string {
