@@ -2,12 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { CancelledError, type Progress } from '../../../src/lib/protocol';
 import { JobsState, type JobContext } from '../../../src/lib/state/jobs.svelte';
 
-const prog = (done: number, total: number | null = 100, phase = 'work'): Progress => ({
+const prog = (done: number, total: number | null = 100): Progress => ({
   job: 'j',
-  phase,
+  kind: 'stage',
+  stage: 'augment',
+  phase: 'run',
   done,
   total,
-  unit: 'segments',
+  unit: 'items',
 });
 
 /** A job whose body the test drives step by step. */
