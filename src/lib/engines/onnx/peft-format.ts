@@ -100,7 +100,8 @@ export function parsePeftConfig(adapterConfig: string | Record<string, unknown>)
   const fail = (why: string, field: string): never => {
     throw new InputError(why, { file, field });
   };
-  if (!cfg || typeof cfg !== 'object') return fail('must be a JSON object', 'peft_type');
+  if (!cfg || typeof cfg !== 'object' || Array.isArray(cfg))
+    throw new InputError('must be a JSON object', { file });
   if (cfg.peft_type !== 'LORA') fail('only LORA adapters are supported', 'peft_type');
   if (cfg.use_dora === true) fail('DoRA adapters are not supported', 'use_dora');
   if (cfg.bias !== undefined && cfg.bias !== 'none')
