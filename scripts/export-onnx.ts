@@ -11,6 +11,11 @@ import { parseDecoderConfig, type DecoderConfig } from '../src/lib/engines/onnx/
 import { exportOnnx, type ExportedModel, type ExportOptions } from '../src/lib/engines/onnx/export';
 import { resolveTiedEmbeddings } from '../src/lib/engines/onnx/llama-session';
 import {
+  ADAPTER_CONFIG_FILE,
+  ADAPTER_WEIGHTS_FILE,
+  readPeftAdapter,
+} from '../src/lib/engines/onnx/peft-format';
+import {
   parseSafetensors,
   shardFileNames,
   toFloat32,
@@ -56,28 +61,31 @@ export function readCheckpoint(dir: string): {
   return { configJson, config, weights };
 }
 
-/** A PEFT adapter folder (adapter_config.json + adapter_model.safetensors). */
-export function readPeftAdapter(dir: string): AdapterSpec {
-  const cfgPath = join(dir, 'adapter_config.json');
-  const cfg = readJson(cfgPath);
-  const rank = cfg.r;
-  const alpha = cfg.lora_alpha;
-  const modules = cfg.target_modules;
-  if (typeof rank !== 'number')
-    throw new InputError('"r" must be a number', { file: cfgPath, field: 'r' });
-  if (typeof alpha !== 'number')
-    throw new InputError('"lora_alpha" must be a number', { file: cfgPath, field: 'lora_alpha' });
-  if (!Array.isArray(modules))
-    throw new InputError('"target_modules" must be a list', {
-      file: cfgPath,
-      field: 'target_modules',
+/**
+ * A PEFT adapter folder (adapter_config.json + adapter_model.safetensors), read and checked by
+ * the same code the runtime uses (engines/onnx/peft-format.ts): rsLoRA keeps its alpha/√r
+ * scale, and what the graphs cannot compute (DoRA, trained biases, per-module ranks) is refused.
+ */
+export function readPeftAdapterDir(dir: string, config: DecoderConfig): AdapterSpec {
+  const path = (file: string) => join(dir, file);
+  for (const file of [ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE]) {
+    if (!existsSync(path(file))) throw new InputError(`${path(file)} does not exist`, { file });
+  }
+  try {
+    return readPeftAdapter(
+      dir,
+      config,
+      readFileSync(path(ADAPTER_CONFIG_FILE), 'utf8'),
+      new Uint8Array(readFileSync(path(ADAPTER_WEIGHTS_FILE))),
+    );
+  } catch (err) {
+    // Same reason and field as the runtime's error, with the file's full path.
+    if (!(err instanceof InputError)) throw err;
+    throw new InputError(err.reason, {
+      file: path(err.file ?? ''),
+      field: err.field,
     });
-  const file = parseSafetensors(
-    new Uint8Array(readFileSync(join(dir, 'adapter_model.safetensors'))),
-  );
-  const tensors: AdapterSpec['tensors'] = {};
-  for (const [name, raw] of file.tensors) tensors[name] = toFloat32(raw, name);
-  return { id: dir, rank, alpha, targetModules: modules as string[], tensors };
+  }
 }
 
 /** Writes an export plus the copied model files into `outDir`. */
@@ -147,7 +155,7 @@ export async function main(args: string[]): Promise<number> {
   const ckpt = readCheckpoint(model);
   const exported = exportOnnx(ckpt.config, ckpt.weights, {
     ...options,
-    adapter: adapter ? readPeftAdapter(adapter) : undefined,
+    adapter: adapter ? readPeftAdapterDir(adapter, ckpt.config) : undefined,
   });
   writeExport(out, exported, ckpt.configJson, model);
   const mb = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;

@@ -6,17 +6,8 @@ import { parseDecoderConfig } from '../../src/lib/engines/onnx/config';
 import { LORA_MODULES } from '../../src/lib/engines/onnx/llama-graph';
 import { LlamaForward, type ForwardInputs } from '../../src/lib/engines/onnx/llama-session';
 import { loadFloat32Tensors, parseSafetensors } from '../../src/lib/engines/onnx/safetensors';
+import { maxRelError } from '../helpers/rel-error';
 import { makeTinyCheckpoint, makeTinyLora, type TinyArch } from '../helpers/tiny-checkpoint';
-
-function maxRelError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let maxDiff = 0;
-  let maxRef = 0;
-  for (let i = 0; i < a.length; i++) {
-    maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]));
-    maxRef = Math.max(maxRef, Math.abs(b[i]));
-  }
-  return a.length === b.length ? maxDiff / maxRef : Infinity;
-}
 
 async function capturingConsole<T>(fn: () => Promise<T>): Promise<{ result: T; lines: string[] }> {
   const lines: string[] = [];

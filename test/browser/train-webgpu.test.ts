@@ -13,17 +13,8 @@ import {
 import { gradName, loraParams, type LoraConfig } from '../../src/lib/train/lora-config';
 import { dropoutMasks } from '../../src/lib/train/lora-init';
 import { adamMName, adamVName, OPTIMIZER_SCALARS } from '../../src/lib/train/optimizer-graph';
+import { maxRelError } from '../helpers/rel-error';
 import { makeTinyCheckpoint, makeTinyLora, type TinyArch } from '../helpers/tiny-checkpoint';
-
-function maxRelError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let maxDiff = 0;
-  let maxRef = 0;
-  for (let i = 0; i < a.length; i++) {
-    maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]));
-    maxRef = Math.max(maxRef, Math.abs(b[i]));
-  }
-  return a.length === b.length ? maxDiff / maxRef : Infinity;
-}
 
 async function capturingConsole<T>(fn: () => Promise<T>): Promise<{ result: T; lines: string[] }> {
   const lines: string[] = [];

@@ -1,45 +1,9 @@
 // Small corpus files of every supported format, generated in the test (no data in the repo).
 import { gzipSync, zipSync } from 'fflate';
 import { parquetWriteBuffer } from 'hyparquet-writer';
-import { mulberry32 as rng } from '../../src/lib/engines/generation/rng';
+import { prose } from '../helpers/prose';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
-
-const syllables = [
-  'ka',
-  'lo',
-  'mi',
-  'ren',
-  'tas',
-  'vo',
-  'qui',
-  'dan',
-  'sel',
-  'por',
-  'ith',
-  'um',
-  'bre',
-  'col',
-  'nax',
-  'tor',
-  'fel',
-];
-
-/** Varied prose of about `chars` characters (passes the length and repetition filters). */
-export function prose(seed: number, chars = 1200): string {
-  const r = rng(seed);
-  const word = () =>
-    Array.from(
-      { length: 1 + Math.floor(r() * 3) },
-      () => syllables[Math.floor(r() * syllables.length)],
-    ).join('');
-  let out = '';
-  while (out.length < chars) {
-    const s = Array.from({ length: 7 + Math.floor(r() * 9) }, word).join(' ');
-    out += (out ? ' ' : '') + s[0].toUpperCase() + s.slice(1) + '.';
-  }
-  return out;
-}
 
 function warcRecord(uri: string, html: string): Uint8Array {
   const body = enc(html);

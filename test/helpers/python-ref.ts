@@ -68,15 +68,3 @@ export function runReference(modelDir: string, req: ReferenceRequest): Reference
   );
   return { logits, shape: meta.shape, invFreq: meta.inv_freq };
 }
-
-/** max |a - b| / max |b|: one number per comparison, robust to tiny individual logits. */
-export function maxRelError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
-  let maxDiff = 0;
-  let maxRef = 0;
-  for (let i = 0; i < a.length; i++) {
-    maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]));
-    maxRef = Math.max(maxRef, Math.abs(b[i]));
-  }
-  return maxDiff / maxRef;
-}

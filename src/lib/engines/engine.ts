@@ -102,6 +102,8 @@ export interface AdapterSpec {
   id: string;
   rank: number;
   alpha: number;
+  /** rsLoRA: the adapter's scale is alpha/√rank, not alpha/rank (PEFT `use_rslora`). */
+  useRslora?: boolean;
   targetModules: string[];
   /** PEFT tensor name → f32 data. */
   tensors: Record<string, { shape: number[]; data: Float32Array }>;

@@ -38,6 +38,8 @@ export interface TrainForm {
   k: number;
   rank: number;
   alpha: number;
+  /** rsLoRA scale alpha/√r instead of alpha/r (PEFT use_rslora). */
+  useRslora: boolean;
   dropout: number;
   targets: LoraModule[];
   lr: number;
@@ -62,6 +64,7 @@ export function defaultTrainForm(): TrainForm {
     k: 5,
     rank: d.lora.rank,
     alpha: d.lora.alpha,
+    useRslora: d.lora.useRslora ?? false,
     // 0, not the paper's 0.1 (DEFAULT_TRAIN_OPTIONS): LoRA dropout masks are generated in JS
     // (exact resume) and fed as [B·T, in] f32 inputs per adapted module — for a 135M model at
     // 4×256 tokens that is ~600 MB per micro-batch. Opt in on small models.
@@ -91,7 +94,13 @@ export function optionsFromForm(f: TrainForm): TrainOptions {
   return {
     ...d,
     seed: f.seed,
-    lora: { rank: f.rank, alpha: f.alpha, dropout: f.dropout, targetModules: [...f.targets] },
+    lora: {
+      rank: f.rank,
+      alpha: f.alpha,
+      useRslora: f.useRslora,
+      dropout: f.dropout,
+      targetModules: [...f.targets],
+    },
     batch: f.batch,
     accumulation: f.accumulation,
     maxSteps: f.steps,

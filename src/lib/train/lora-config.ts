@@ -9,6 +9,7 @@ import {
   projectionDims,
   type LoraModule,
 } from '../engines/onnx/llama-graph';
+import { loraScaleOf } from '../engines/onnx/peft-format';
 import { InputError } from '../protocol/errors';
 
 export interface LoraConfig {
@@ -17,6 +18,11 @@ export interface LoraConfig {
   /** LoRA dropout probability on the adapter input (method.md §6: dropout 0.1). */
   dropout: number;
   targetModules: readonly LoraModule[];
+  /**
+   * rsLoRA (Kalajdzievski 2023, PEFT `use_rslora`): scale B·A by alpha/√r instead of alpha/r,
+   * so larger ranks still learn at a useful rate. Absent = false (configs saved before it).
+   */
+  useRslora?: boolean;
 }
 
 export const DEFAULT_LORA: LoraConfig = {
@@ -24,6 +30,7 @@ export const DEFAULT_LORA: LoraConfig = {
   alpha: 16,
   dropout: 0.1,
   targetModules: LORA_MODULES,
+  useRslora: false,
 };
 
 /** One adapted projection: layer, module and its [in, out] sizes. */
@@ -37,7 +44,8 @@ export interface LoraSite {
   b: string;
 }
 
-export const loraScale = (lora: LoraConfig): number => lora.alpha / lora.rank;
+/** The graphs' `lora.scale` input: alpha/r, or alpha/√r with rsLoRA (one formula, peft-format.ts). */
+export const loraScale = (lora: LoraConfig): number => loraScaleOf(lora);
 export const gradName = (param: string): string => `grad.${param}`;
 export const dropoutMaskName = (layer: number, module: LoraModule): string =>
   `dropout.${layer}.${module}`;
@@ -49,6 +57,9 @@ export function validateLora(lora: LoraConfig): void {
   if (!(lora.alpha > 0)) throw new InputError('LoRA alpha must be > 0', { field: 'alpha' });
   if (!(lora.dropout >= 0 && lora.dropout < 1)) {
     throw new InputError('LoRA dropout must be in [0, 1)', { field: 'dropout' });
+  }
+  if (lora.useRslora !== undefined && typeof lora.useRslora !== 'boolean') {
+    throw new InputError('LoRA useRslora must be true or false', { field: 'useRslora' });
   }
   if (lora.targetModules.length === 0) {
     throw new InputError('LoRA needs at least one target module', { field: 'targetModules' });

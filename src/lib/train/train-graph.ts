@@ -94,7 +94,12 @@ export function buildTrainGraph(
   const ropeDoc = 'rows 0..T-1 of config.ts ropeTables(config, T)';
   const cosHalf = rec.input(ROPE_COS_INPUT, 'float32', [T, half], `cos, ${ropeDoc}`);
   const sinHalf = rec.input(ROPE_SIN_INPUT, 'float32', [T, half], `sin, ${ropeDoc}`);
-  const scale = rec.input(LORA_SCALE_INPUT, 'float32', [1], 'alpha / rank');
+  const scale = rec.input(
+    LORA_SCALE_INPUT,
+    'float32',
+    [1],
+    'alpha / rank (alpha / √rank with rsLoRA)',
+  );
 
   const sites = loraSites(c, lora);
   const siteInputs = new Map<string, LinearParams['lora']>();

@@ -3,71 +3,7 @@
 // the bench measures the pipeline, not the generator, and no data files live in the repo.
 
 import { mulberry32 as rng } from '../../../src/lib/engines/generation/rng';
-
-const onsets = [
-  'b',
-  'c',
-  'd',
-  'f',
-  'g',
-  'h',
-  'l',
-  'm',
-  'n',
-  'p',
-  'r',
-  's',
-  't',
-  'v',
-  'w',
-  'st',
-  'tr',
-  'pl',
-  'gr',
-  'ch',
-];
-const vowels = ['a', 'e', 'i', 'o', 'u', 'ea', 'io', 'ou'];
-const codas = ['', '', 'n', 'r', 's', 't', 'l', 'nd', 'ck', 'st'];
-
-/** A fixed vocabulary with a Zipf-like draw, and a pool of distinct sentences from it. */
-export class TextPool {
-  private readonly sentences: string[];
-  private readonly r: () => number;
-
-  constructor(seed = 1, poolSize = 40_000) {
-    this.r = rng(seed);
-    const vocab: string[] = [];
-    for (let i = 0; i < 6000; i++) {
-      const syl = 1 + Math.floor(this.r() * 3);
-      let w = '';
-      for (let k = 0; k < syl; k++) w += this.pick(onsets) + this.pick(vowels) + this.pick(codas);
-      vocab.push(w);
-    }
-    this.sentences = [];
-    for (let i = 0; i < poolSize; i++) {
-      const n = 8 + Math.floor(this.r() * 16);
-      const words: string[] = [];
-      for (let k = 0; k < n; k++) words.push(vocab[Math.floor(vocab.length * this.r() ** 2.2)]);
-      const s = words.join(' ');
-      this.sentences.push(s[0].toUpperCase() + s.slice(1) + (this.r() < 0.1 ? '?' : '.'));
-    }
-  }
-
-  private pick<T>(xs: readonly T[]): T {
-    return xs[Math.floor(this.r() * xs.length)];
-  }
-
-  paragraph(chars: number): string {
-    let out = '';
-    while (out.length < chars) out += (out ? ' ' : '') + this.pick(this.sentences);
-    return out;
-  }
-
-  title(): string {
-    const s = this.pick(this.sentences).split(' ').slice(0, 5).join(' ');
-    return s.replace(/[.?]$/, '');
-  }
-}
+import { TextPool } from '../../helpers/prose';
 
 /** JSONL of {"text", "url"} documents (plain text, ~4–12 KB each) totalling about `bytes`. */
 export function jsonlCorpus(bytes: number, seed = 1): Blob {

@@ -24,6 +24,7 @@ import { LORA_MODULES } from '../../../src/lib/engines/onnx/llama-graph';
 import type { F32Tensor } from '../../../src/lib/engines/onnx/safetensors';
 import type { OrtEngine } from '../../../src/lib/engines/onnx/ort-engine';
 import { writeExport } from '../../../scripts/export-onnx';
+import { maxRelError } from '../../helpers/rel-error';
 import { makeTinyLora } from '../../helpers/tiny-checkpoint';
 import { removeTempDirs, tempDir } from '../../helpers/tiny-checkpoint-fs';
 import { loadTinyEngine, tinyModel } from './ort-fixtures';
@@ -106,17 +107,6 @@ async function engineGreedy(engine: OrtEngine, adapterId?: string): Promise<numb
   return r.tokenIds;
 }
 
-/** max |a - b| / max |b|. */
-function relativeError(a: Float32Array, b: Float32Array): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return diff / scale;
-}
-
 function argmaxRows(logits: Float32Array, vocab: number): number[] {
   const out: number[] = [];
   for (let row = 0; row * vocab < logits.length; row++) {
@@ -176,7 +166,7 @@ describe('export → transformers.js', () => {
       const ours = await engineGreedy(engine);
       expect(ours.length).toBe(NEW_TOKENS);
       expect(await transformersGreedy(model, ids)).toEqual(ours);
-      const err = relativeError(
+      const err = maxRelError(
         await transformersLogits(model, ids),
         await engineLogits(engine, ids),
       );
@@ -196,7 +186,7 @@ describe('export → transformers.js', () => {
       const ours = await engineGreedy(engine, adapter.id);
       expect(ours).not.toEqual(await engineGreedy(engine)); // the adapter changes the output
       expect(await transformersGreedy(model, ids)).toEqual(ours);
-      const err = relativeError(
+      const err = maxRelError(
         await transformersLogits(model, ids),
         await engineLogits(engine, ids, adapter),
       );
@@ -223,8 +213,8 @@ describe('export → transformers.js', () => {
       const refModel = await loadExport(reference);
       const q4 = await transformersLogits(q4Model, ids);
       const fp32 = await engineLogits(engine, ids);
-      expect(relativeError(q4, await transformersLogits(refModel, ids))).toBeLessThan(1e-4);
-      expect(relativeError(q4, fp32)).toBeGreaterThan(1e-3); // int4 really changed the weights
+      expect(maxRelError(q4, await transformersLogits(refModel, ids))).toBeLessThan(1e-4);
+      expect(maxRelError(q4, fp32)).toBeGreaterThan(1e-3); // int4 really changed the weights
       const vocab = ckpt.config.vocabSize;
       const top1 = argmaxRows(fp32, vocab);
       const agree = argmaxRows(q4, vocab).filter((t, i) => t === top1[i]).length;
@@ -251,10 +241,7 @@ describe('export → transformers.js, Qwen2 shape (q/k/v bias, tied embeddings)'
     const [ours] = await engine.generateBatch([{ prompt: PROMPT, maxTokens: 8, temperature: 0 }]);
     expect(ours.tokenIds.length).toBe(8);
     expect((await transformersGreedy(model, ids)).slice(0, 8)).toEqual(ours.tokenIds);
-    const err = relativeError(
-      await transformersLogits(model, ids),
-      await engineLogits(engine, ids),
-    );
+    const err = maxRelError(await transformersLogits(model, ids), await engineLogits(engine, ids));
     expect(err).toBeLessThan(1e-4);
     await model.dispose();
     await engine.unload();

@@ -20,7 +20,8 @@ import {
   writeCheckpointDir,
   writeLoraFile,
 } from '../../helpers/tiny-checkpoint-fs';
-import { findPythonWithNumpy, maxRelError, runReference } from '../../helpers/python-ref';
+import { findPythonWithNumpy, runReference } from '../../helpers/python-ref';
+import { maxRelError } from '../../helpers/rel-error';
 import { nodeOrt, tinyModel } from './ort-fixtures';
 import { loadFolder } from '../../helpers/model-folder';
 

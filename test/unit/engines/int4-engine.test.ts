@@ -20,7 +20,7 @@ import { OrtEngine } from '../../../src/lib/engines/onnx/ort-engine';
 import { writeSafetensors, type TensorToWrite } from '../../../src/lib/engines/onnx/safetensors';
 import { CancelledError, ModelLoadError } from '../../../src/lib/protocol/errors';
 import { makeTinyLora } from '../../helpers/tiny-checkpoint';
-import { maxRelError } from '../../helpers/python-ref';
+import { maxRelError } from '../../helpers/rel-error';
 import { nodeOrt, tinyModel } from './ort-fixtures';
 import { loadFolder } from '../../helpers/model-folder';
 

@@ -16,7 +16,8 @@ import {
   writeCheckpointDir,
   writeLoraFile,
 } from '../../helpers/tiny-checkpoint-fs';
-import { findPythonWithNumpy, maxRelError, runReference } from '../../helpers/python-ref';
+import { findPythonWithNumpy, runReference } from '../../helpers/python-ref';
+import { maxRelError } from '../../helpers/rel-error';
 
 const TOL = 1e-4;
 

@@ -19,7 +19,7 @@ import { dropoutMasks } from '../../../src/lib/train/lora-init';
 import type { LoraConfig } from '../../../src/lib/train/lora-config';
 import { makeTinyCheckpoint, makeTinyLora, type TinyArch } from '../../helpers/tiny-checkpoint';
 import { writeCheckpointDir, writeLoraFile } from '../../helpers/tiny-checkpoint-fs';
-import { maxRelError } from '../../helpers/python-ref';
+import { maxRelError } from '../../helpers/rel-error';
 import { findPythonWithTorch, runTorchGrads } from '../../helpers/torch-ref';
 
 const TOL = 1e-3;

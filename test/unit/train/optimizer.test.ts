@@ -11,7 +11,7 @@ import {
   GRAD_NORM_OUTPUT,
   nextName,
 } from '../../../src/lib/train/optimizer-graph';
-import { maxRelError } from '../../helpers/python-ref';
+import { maxRelError } from '../../helpers/rel-error';
 import { rand, randomF32 } from './fd-harness';
 
 beforeAll(() => {

@@ -25,6 +25,7 @@ const lora: LoraConfig = {
   alpha: 8,
   dropout: 0.05,
   targetModules: ['q_proj', 'v_proj', 'down_proj'],
+  useRslora: false,
 };
 
 describe('PEFT adapter files', () => {

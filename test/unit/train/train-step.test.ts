@@ -20,7 +20,7 @@ import { gradName, loraParams, type LoraConfig } from '../../../src/lib/train/lo
 import { initLora } from '../../../src/lib/train/lora-init';
 import { adamMName, adamVName, nextName } from '../../../src/lib/train/optimizer-graph';
 import { makeTinyCheckpoint } from '../../helpers/tiny-checkpoint';
-import { maxRelError } from '../../helpers/python-ref';
+import { maxRelError } from '../../helpers/rel-error';
 
 const ckpt = makeTinyCheckpoint({ arch: 'qwen2' });
 const lora: LoraConfig = { rank: 4, alpha: 8, dropout: 0, targetModules: LORA_MODULES };

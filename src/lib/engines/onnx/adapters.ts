@@ -6,30 +6,16 @@ import { InputError } from '../../protocol/errors';
 import type { AdapterSpec } from '../engine';
 import type { DecoderConfig } from './config';
 import { LORA_MODULES, loraAName, loraBName, projectionDims, type LoraModule } from './llama-graph';
+import { loraScaleOf, peftTensorName } from './peft-format';
 import type { F32Tensor } from './safetensors';
 
 /** Everything one run needs for its LoRA inputs. */
 export interface LoraInputs {
-  /** alpha / r; 0 for the "no adapter" inputs. */
+  /** alpha / r (alpha / √r for rsLoRA); 0 for the "no adapter" inputs. */
   scale: number;
   rank: number;
   /** Graph input name → tensor (every module of every layer). */
   tensors: Record<string, F32Tensor>;
-}
-
-const MODULE_PARENT: Record<LoraModule, 'self_attn' | 'mlp'> = {
-  q_proj: 'self_attn',
-  k_proj: 'self_attn',
-  v_proj: 'self_attn',
-  o_proj: 'self_attn',
-  gate_proj: 'mlp',
-  up_proj: 'mlp',
-  down_proj: 'mlp',
-};
-
-/** PEFT's tensor name for one LoRA factor (the form `save_pretrained` writes). */
-export function peftTensorName(layer: number, module: LoraModule, factor: 'A' | 'B'): string {
-  return `base_model.model.model.layers.${layer}.${MODULE_PARENT[module]}.${module}.lora_${factor}.weight`;
 }
 
 function transpose(data: Float32Array, rows: number, cols: number): Float32Array {
@@ -117,7 +103,7 @@ export function adapterToLoraInputs(adapter: AdapterSpec, config: DecoderConfig)
       };
     }
   }
-  inputs.scale = adapter.alpha / r;
+  inputs.scale = loraScaleOf(adapter);
   return inputs;
 }
 
@@ -129,6 +115,7 @@ export function loraTensorsToAdapter(
   modules: readonly LoraModule[],
   rank: number,
   alpha: number,
+  useRslora = false,
 ): AdapterSpec {
   const dims = projectionDims(config);
   const out: AdapterSpec['tensors'] = {};
@@ -147,5 +134,5 @@ export function loraTensorsToAdapter(
       };
     }
   }
-  return { id, rank, alpha, targetModules: [...modules], tensors: out };
+  return { id, rank, alpha, useRslora, targetModules: [...modules], tensors: out };
 }

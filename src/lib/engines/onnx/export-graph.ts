@@ -64,8 +64,6 @@ export interface ExportGraphOptions {
 export interface ExportGraph {
   /** Encoded ModelProto without the weights (export.ts adds them). */
   model: Uint8Array;
-  /** Names of MatMulNBits nodes, which need the com.microsoft domain set (export.ts). */
-  contribNodes: string[];
   weights: WeightRef[];
   inputNames: string[];
   outputNames: string[];
@@ -82,7 +80,6 @@ export function isQuantizable(name: string): boolean {
 export function buildExportGraph(c: DecoderConfig, options: ExportGraphOptions = {}): ExportGraph {
   const g = new GraphBuilder(`${c.architecture}-transformersjs`);
   const weights: WeightRef[] = [];
-  const contribNodes: string[] = [];
   const int4 = options.quantize === 'int4';
   const weight = (name: string): Value => {
     weights.push({ name, dtype: 'float32', dims: checkpointTensorShape(c, name) });
@@ -131,14 +128,13 @@ export function buildExportGraph(c: DecoderConfig, options: ExportGraphOptions =
     weights.push({ name: names.packed, dtype: 'uint8', dims: [n, blocks, INT4_BLOCK / 2] });
     weights.push({ name: names.scales, dtype: 'float32', dims: [n, blocks] });
     weights.push({ name: names.zeroPoints, dtype: 'uint8', dims: [n, Math.ceil(blocks / 2)] });
-    const [y] = g.node('MatMulNBits', [x2d, names.packed, names.scales, names.zeroPoints], {
+    const y = g.contribOp('MatMulNBits', [x2d, names.packed, names.scales, names.zeroPoints], {
       K: k,
       N: n,
       bits: 4,
       block_size: INT4_BLOCK,
       accuracy_level: options.accuracyLevel ?? 0,
     });
-    contribNodes.push(y); // GraphBuilder names a node after its first output
     let out = w.bias ? g.add(y, w.bias) : y;
     if (w.lora) {
       const delta = g.matmul(g.matmul(x2d, w.lora.a), w.lora.b);
@@ -236,7 +232,6 @@ export function buildExportGraph(c: DecoderConfig, options: ExportGraphOptions =
 
   return {
     model: g.toModel(),
-    contribNodes,
     weights,
     inputNames: g.inputNames,
     outputNames: g.outputNames,

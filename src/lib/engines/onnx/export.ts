@@ -3,15 +3,14 @@
 // (int4), weights as INITIALIZERS, either embedded (raw_data) or in one external data file
 // next to it (`<model>.onnx_data`, what transformers.js fetches when config.json's
 // "transformers.js_config".use_external_data_format is true). The graph comes from
-// export-graph.ts; this file adds the tensors by appending fields to the encoded GraphProto
-// (protobuf repeated fields may appear anywhere in a message), marks MatMulNBits nodes with
-// the com.microsoft domain and adds that opset. Pure: the CLI (scripts/export-onnx.ts) and
-// the tests do the file I/O.
+// export-graph.ts; this file adds the tensors as initializers (proto.ts appendInitializers,
+// the same encoder the runtime's embedded weights use). Pure: the CLI (scripts/export-onnx.ts)
+// and the tests do the file I/O.
 import type { AdapterSpec } from '../engine';
 import { ModelLoadError } from '../../protocol/errors';
 import { adapterToLoraInputs } from './adapters';
 import { ropeTables, type DecoderConfig } from './config';
-import { buildExportGraph, int4Names, isQuantizable, type WeightRef } from './export-graph';
+import { buildExportGraph, int4Names, isQuantizable } from './export-graph';
 import { quantizeInt4 } from './int4';
 import {
   checkpointTensorNames,
@@ -20,7 +19,7 @@ import {
   ROPE_SIN_INPUT,
   type LoraModule,
 } from './llama-graph';
-import { TensorDataType } from './proto';
+import { appendInitializers, WEIGHT_DATA_TYPE, type InitializerData } from './proto';
 import type { F32Tensor } from './safetensors';
 
 export interface ExportOptions {
@@ -50,101 +49,6 @@ export interface ExportedModel {
 
 const EXTERNAL_AUTO_LIMIT = 1.5 * 2 ** 30;
 const DATA_ALIGNMENT = 64;
-
-// ---- minimal protobuf framing (see proto.ts for the field numbers) -------------------------
-
-function varint(value: number): number[] {
-  const out: number[] = [];
-  let v = value;
-  while (v >= 0x80) {
-    out.push((v % 0x80) | 0x80);
-    v = Math.floor(v / 0x80);
-  }
-  out.push(v);
-  return out;
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
-}
-
-const enc = new TextEncoder();
-const lenField = (field: number, bytes: Uint8Array): Uint8Array =>
-  concat([Uint8Array.from([...varint((field << 3) | 2), ...varint(bytes.length)]), bytes]);
-const intField = (field: number, value: number): Uint8Array =>
-  Uint8Array.from([...varint(field << 3), ...varint(value)]);
-const strField = (field: number, s: string): Uint8Array => lenField(field, enc.encode(s));
-
-interface RawField {
-  field: number;
-  /** The whole field, tag included (copied through unchanged). */
-  bytes: Uint8Array;
-  /** Payload of a length-delimited field. */
-  payload?: Uint8Array;
-}
-
-/** Splits a message into its top-level fields (varint and length-delimited only). */
-function splitFields(msg: Uint8Array): RawField[] {
-  const fields: RawField[] = [];
-  let pos = 0;
-  const readVarint = (): number => {
-    let result = 0;
-    let mul = 1;
-    for (;;) {
-      const b = msg[pos++];
-      result += (b & 0x7f) * mul;
-      if (b < 0x80) return result;
-      mul *= 0x80;
-    }
-  };
-  while (pos < msg.length) {
-    const start = pos;
-    const tag = readVarint();
-    const wire = tag & 7;
-    let payload: Uint8Array | undefined;
-    if (wire === 0) readVarint();
-    else if (wire === 2) {
-      const len = readVarint();
-      payload = msg.subarray(pos, pos + len);
-      pos += len;
-    } else if (wire === 5) pos += 4;
-    else if (wire === 1) pos += 8;
-    else throw new Error(`unexpected protobuf wire type ${wire}`);
-    fields.push({ field: Math.floor(tag / 8), bytes: msg.subarray(start, pos), payload });
-  }
-  return fields;
-}
-
-/** TensorProto: dims 1, data_type 2, name 8, raw_data 9, external_data 13, data_location 14. */
-function tensorProto(
-  ref: WeightRef,
-  data: Uint8Array,
-  external?: { location: string; offset: number },
-): Uint8Array {
-  const parts = [
-    ...ref.dims.map((d) => intField(1, d)),
-    intField(2, ref.dtype === 'uint8' ? TensorDataType.UINT8 : TensorDataType.FLOAT),
-    strField(8, ref.name),
-  ];
-  if (!external) parts.push(lenField(9, data));
-  else {
-    // StringStringEntryProto {key 1, value 2}; data_location EXTERNAL = 1.
-    const entry = (k: string, v: string) => lenField(13, concat([strField(1, k), strField(2, v)]));
-    parts.push(
-      entry('location', external.location),
-      entry('offset', String(external.offset)),
-      entry('length', String(data.length)),
-      intField(14, 1),
-    );
-  }
-  return lenField(5, concat(parts));
-}
 
 // ---- weights ---------------------------------------------------------------------------------
 
@@ -247,47 +151,27 @@ export function exportOnnx(
     options.externalData === true ||
     ((options.externalData ?? 'auto') === 'auto' && weightBytes > EXTERNAL_AUTO_LIMIT);
   const dataName = `${modelPath.slice('onnx/'.length)}_data`;
-  const initializers: Uint8Array[] = [];
+  const initializers: InitializerData[] = [];
   const chunks: Uint8Array[] = [];
   let offset = 0;
   for (const ref of graph.weights) {
     const v = values.get(ref.name)!;
+    const tensor = { name: ref.name, dims: ref.dims, dataType: WEIGHT_DATA_TYPE[ref.dtype] };
     if (!external) {
-      initializers.push(tensorProto(ref, v));
+      initializers.push({ ...tensor, raw: v });
       continue;
     }
     const pad = (DATA_ALIGNMENT - (offset % DATA_ALIGNMENT)) % DATA_ALIGNMENT;
     if (pad) chunks.push(new Uint8Array(pad));
     offset += pad;
-    initializers.push(tensorProto(ref, v, { location: dataName, offset }));
+    initializers.push({ ...tensor, external: { location: dataName, offset, length: v.length } });
     chunks.push(v);
     offset += v.length;
   }
 
-  const contrib = new Set(graph.contribNodes);
-  const modelFields = splitFields(graph.model);
-  const parts: Uint8Array[] = [];
-  for (const f of modelFields) {
-    if (f.field !== 7 || !f.payload) {
-      parts.push(f.bytes);
-      continue;
-    }
-    const graphParts = splitFields(f.payload).map((gf) => {
-      if (gf.field !== 1 || !gf.payload || !contrib.size) return gf.bytes;
-      const nameField = splitFields(gf.payload).find((nf) => nf.field === 3);
-      const name = nameField?.payload ? new TextDecoder().decode(nameField.payload) : '';
-      // NodeProto.domain = 7
-      return contrib.has(name)
-        ? lenField(1, concat([gf.payload, strField(7, 'com.microsoft')]))
-        : gf.bytes;
-    });
-    parts.push(lenField(7, concat([...graphParts, ...initializers])));
-  }
-  if (contrib.size) parts.push(lenField(8, concat([strField(1, 'com.microsoft'), intField(2, 1)])));
-
   return {
     modelPath,
-    model: concat(parts),
+    model: appendInitializers(graph.model, initializers),
     data: external ? { path: `onnx/${dataName}`, chunks, bytes: offset } : undefined,
     weightBytes,
     f32WeightBytes,

@@ -1,7 +1,10 @@
-// Dependency-free protobuf writer for the subset of onnx.proto that our graphs use.
-// ONNX models are plain protobuf; we only ever *write* them (graphs are built in TS and
-// handed to onnxruntime-web as bytes), so a ~150-line encoder replaces protobufjs and a
-// generated schema (onnxruntime-web.md §4). Field numbers follow onnx/onnx.proto:
+// Dependency-free protobuf writer for the subset of onnx.proto that our graphs use: the one
+// encoder behind the graph builder, the embedded-weights path (embed-weights.ts) and the
+// transformers.js exporter (export.ts). ONNX models are plain protobuf; we only ever *write*
+// them (graphs are built in TS and handed to onnxruntime-web as bytes), so a small encoder
+// replaces protobufjs and a generated schema (onnxruntime-web.md §4). Nested messages are
+// kept as chunk lists until the end, so weight bytes are copied once, into the final model.
+// Field numbers follow onnx/onnx.proto:
 //   ModelProto     ir_version 1, producer_name 2, graph 7, opset_import 8
 //   OperatorSetId  domain 1, version 2
 //   GraphProto     node 1, name 2, initializer 5, input 11, output 12
@@ -9,7 +12,8 @@
 //   AttributeProto name 1, f 2, i 3, s 4, t 5, floats 7, ints 8, type 20
 //   ValueInfoProto name 1, type 2 → TypeProto tensor_type 1 → {elem_type 1, shape 2}
 //   TensorShapeProto dim 1 → {dim_value 1, dim_param 2}
-//   TensorProto    dims 1, data_type 2, name 8, raw_data 9
+//   TensorProto    dims 1, data_type 2, name 8, raw_data 9, external_data 13 (StringStringEntryProto
+//                  {key 1, value 2}), data_location 14 (EXTERNAL = 1)
 
 /** TensorProto.DataType values. */
 export const TensorDataType = {
@@ -22,6 +26,13 @@ export const TensorDataType = {
   FLOAT16: 10,
 } as const;
 export type TensorDataTypeCode = (typeof TensorDataType)[keyof typeof TensorDataType];
+
+/** data_type of a weight by its element type (f32 and f16 weights, uint8 int4 blocks). */
+export const WEIGHT_DATA_TYPE = {
+  float32: TensorDataType.FLOAT,
+  float16: TensorDataType.FLOAT16,
+  uint8: TensorDataType.UINT8,
+} as const satisfies Record<string, TensorDataTypeCode>;
 
 /** AttributeProto.AttributeType values. */
 export const AttributeType = {
@@ -40,6 +51,17 @@ export interface TensorProtoData {
   /** Little-endian raw bytes, as ONNX's raw_data expects. */
   raw: Uint8Array;
 }
+
+/** A tensor whose bytes live in an external data file next to the model. */
+export interface ExternalTensorData {
+  name: string;
+  dims: readonly number[];
+  dataType: TensorDataTypeCode;
+  /** File name relative to the model, byte offset and length in it. */
+  external: { location: string; offset: number; length: number };
+}
+
+export type InitializerData = TensorProtoData | ExternalTensorData;
 
 export type AttributeData =
   | { name: string; type: 'float'; value: number }
@@ -70,7 +92,7 @@ export interface ValueInfoData {
 export interface GraphData {
   name: string;
   nodes: readonly NodeData[];
-  initializers: readonly TensorProtoData[];
+  initializers: readonly InitializerData[];
   inputs: readonly ValueInfoData[];
   outputs: readonly ValueInfoData[];
 }
@@ -87,25 +109,42 @@ const WIRE_LEN = 2;
 const WIRE_FIXED32 = 5;
 const textEncoder = new TextEncoder();
 
-/** Append-only byte sink; nested messages are encoded separately and written length-delimited. */
-class Writer {
+/**
+ * Append-only byte sink. Nested messages are built in their own Writer and added with
+ * `message`, which links the chunks instead of copying them; `finish` copies once.
+ */
+export class ProtoWriter {
   private chunks: Uint8Array[] = [];
-  private length = 0;
+  length = 0;
 
   private push(bytes: Uint8Array): void {
     this.chunks.push(bytes);
     this.length += bytes.length;
   }
 
+  /** Bytes that are already encoded fields (e.g. a whole message to extend). */
+  encoded(bytes: Uint8Array): void {
+    this.push(bytes);
+  }
+
   /** Varint of a non-negative or negative int64 (negatives take 10 bytes, two's complement). */
   varint(value: number | bigint): void {
-    let v = BigInt.asUintN(64, BigInt(value));
     const out: number[] = [];
-    while (v >= 0x80n) {
-      out.push(Number(v & 0x7fn) | 0x80);
-      v >>= 7n;
+    if (typeof value === 'number' && value >= 0 && Number.isSafeInteger(value)) {
+      let v = value; // arithmetic, not bit ops: sizes and offsets may pass 2^31
+      while (v >= 0x80) {
+        out.push((v % 0x80) | 0x80);
+        v = Math.floor(v / 0x80);
+      }
+      out.push(v);
+    } else {
+      let v = BigInt.asUintN(64, BigInt(value));
+      while (v >= 0x80n) {
+        out.push(Number(v & 0x7fn) | 0x80);
+        v >>= 7n;
+      }
+      out.push(Number(v));
     }
-    out.push(Number(v));
     this.push(Uint8Array.from(out));
   }
 
@@ -125,6 +164,7 @@ class Writer {
     this.push(b);
   }
 
+  /** Length-delimited bytes; `bytes` is referenced, not copied, until `finish`. */
   bytesField(field: number, bytes: Uint8Array): void {
     this.tag(field, WIRE_LEN);
     this.varint(bytes.length);
@@ -135,11 +175,18 @@ class Writer {
     this.bytesField(field, textEncoder.encode(value));
   }
 
+  /** An embedded message built in `inner` (its chunks are linked, not copied). */
+  message(field: number, inner: ProtoWriter): void {
+    this.tag(field, WIRE_LEN);
+    this.varint(inner.length);
+    for (const c of inner.chunks) this.push(c);
+  }
+
   /** Packed repeated int64 (proto parsers accept packed and unpacked for scalar repeats). */
   packedInts(field: number, values: readonly (number | bigint)[]): void {
-    const inner = new Writer();
+    const inner = new ProtoWriter();
     for (const v of values) inner.varint(v);
-    this.bytesField(field, inner.finish());
+    this.message(field, inner);
   }
 
   packedFloats(field: number, values: readonly number[]): void {
@@ -160,17 +207,30 @@ class Writer {
   }
 }
 
-function encodeTensor(t: TensorProtoData): Uint8Array {
-  const w = new Writer();
+function encodeTensor(t: InitializerData): ProtoWriter {
+  const w = new ProtoWriter();
   if (t.dims.length > 0) w.packedInts(1, t.dims);
   w.intField(2, t.dataType);
   w.stringField(8, t.name);
-  w.bytesField(9, t.raw);
-  return w.finish();
+  if ('raw' in t) {
+    w.bytesField(9, t.raw);
+    return w;
+  }
+  const entry = (key: string, value: string) => {
+    const e = new ProtoWriter();
+    e.stringField(1, key);
+    e.stringField(2, value);
+    w.message(13, e);
+  };
+  entry('location', t.external.location);
+  entry('offset', String(t.external.offset));
+  entry('length', String(t.external.length));
+  w.intField(14, 1); // data_location = EXTERNAL
+  return w;
 }
 
-function encodeAttribute(a: AttributeData): Uint8Array {
-  const w = new Writer();
+function encodeAttribute(a: AttributeData): ProtoWriter {
+  const w = new ProtoWriter();
   w.stringField(1, a.name);
   switch (a.type) {
     case 'float':
@@ -186,7 +246,7 @@ function encodeAttribute(a: AttributeData): Uint8Array {
       w.intField(20, AttributeType.STRING);
       break;
     case 'tensor':
-      w.bytesField(5, encodeTensor(a.value));
+      w.message(5, encodeTensor(a.value));
       w.intField(20, AttributeType.TENSOR);
       break;
     case 'floats':
@@ -198,60 +258,78 @@ function encodeAttribute(a: AttributeData): Uint8Array {
       w.intField(20, AttributeType.INTS);
       break;
   }
-  return w.finish();
+  return w;
 }
 
-function encodeNode(n: NodeData): Uint8Array {
-  const w = new Writer();
+function encodeNode(n: NodeData): ProtoWriter {
+  const w = new ProtoWriter();
   for (const i of n.inputs) w.stringField(1, i);
   for (const o of n.outputs) w.stringField(2, o);
   if (n.name) w.stringField(3, n.name);
   w.stringField(4, n.opType);
-  for (const a of n.attributes ?? []) w.bytesField(5, encodeAttribute(a));
+  for (const a of n.attributes ?? []) w.message(5, encodeAttribute(a));
   if (n.domain) w.stringField(7, n.domain);
-  return w.finish();
+  return w;
 }
 
-function encodeValueInfo(v: ValueInfoData): Uint8Array {
-  const shape = new Writer();
+function encodeValueInfo(v: ValueInfoData): ProtoWriter {
+  const shape = new ProtoWriter();
   for (const d of v.dims) {
-    const dim = new Writer();
+    const dim = new ProtoWriter();
     if (typeof d === 'number') dim.intField(1, d);
     else dim.stringField(2, d);
-    shape.bytesField(1, dim.finish());
+    shape.message(1, dim);
   }
-  const tensorType = new Writer();
+  const tensorType = new ProtoWriter();
   tensorType.intField(1, v.elemType);
-  tensorType.bytesField(2, shape.finish());
-  const typeProto = new Writer();
-  typeProto.bytesField(1, tensorType.finish());
-  const w = new Writer();
+  tensorType.message(2, shape);
+  const typeProto = new ProtoWriter();
+  typeProto.message(1, tensorType);
+  const w = new ProtoWriter();
   w.stringField(1, v.name);
-  w.bytesField(2, typeProto.finish());
-  return w.finish();
+  w.message(2, typeProto);
+  return w;
 }
 
-function encodeGraph(g: GraphData): Uint8Array {
-  const w = new Writer();
-  for (const n of g.nodes) w.bytesField(1, encodeNode(n));
+function encodeGraph(g: GraphData): ProtoWriter {
+  const w = new ProtoWriter();
+  for (const n of g.nodes) w.message(1, encodeNode(n));
   w.stringField(2, g.name);
-  for (const t of g.initializers) w.bytesField(5, encodeTensor(t));
-  for (const i of g.inputs) w.bytesField(11, encodeValueInfo(i));
-  for (const o of g.outputs) w.bytesField(12, encodeValueInfo(o));
-  return w.finish();
+  for (const t of g.initializers) w.message(5, encodeTensor(t));
+  for (const i of g.inputs) w.message(11, encodeValueInfo(i));
+  for (const o of g.outputs) w.message(12, encodeValueInfo(o));
+  return w;
 }
 
 /** Serialises a ModelProto; the bytes go straight to `InferenceSession.create`. */
 export function encodeModel(m: ModelData): Uint8Array {
-  const w = new Writer();
+  const w = new ProtoWriter();
   w.intField(1, m.irVersion);
   w.stringField(2, m.producerName);
-  w.bytesField(7, encodeGraph(m.graph));
+  w.message(7, encodeGraph(m.graph));
   for (const op of m.opsetImports) {
-    const o = new Writer();
+    const o = new ProtoWriter();
     if (op.domain) o.stringField(1, op.domain);
     o.intField(2, op.version);
-    w.bytesField(8, o.finish());
+    w.message(8, o);
   }
+  return w.finish();
+}
+
+/**
+ * `model` (an encoded ModelProto) with `initializers` added, appended as a second `graph`
+ * field: protobuf merges repeated occurrences of an embedded message, so a parser sees one
+ * graph with the extra initializers, and the graph is not re-encoded. The weight bytes are
+ * copied once, into the result.
+ */
+export function appendInitializers(
+  model: Uint8Array,
+  initializers: readonly InitializerData[],
+): Uint8Array {
+  const graph = new ProtoWriter();
+  for (const t of initializers) graph.message(5, encodeTensor(t));
+  const w = new ProtoWriter();
+  w.encoded(model);
+  w.message(7, graph);
   return w.finish();
 }

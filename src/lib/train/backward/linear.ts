@@ -8,7 +8,7 @@ import type { GraphBuilder, Value } from '../../engines/onnx/graph';
 export interface LoraSiteInputs {
   a: Value;
   b: Value;
-  /** f32 [1], alpha / r. */
+  /** f32 [1], alpha / r (alpha / √r with rsLoRA). */
   scale: Value;
   /** [N, in] dropout mask, absent when dropout is off (eval graph, p = 0). */
   dropoutMask?: Value;
