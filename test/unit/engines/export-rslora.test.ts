@@ -99,7 +99,7 @@ async function exportedLogits(dir: string, ids: Int32Array): Promise<Float32Arra
 }
 
 async function runtimeLogits(engine: OrtEngine, ids: Int32Array, adapter: AdapterSpec) {
-  const { runner } = engine.internals;
+  const { runner } = engine.loaded;
   const r = await runner.run({
     batch: 1,
     seq: ids.length,
@@ -122,7 +122,7 @@ describe('rsLoRA adapters: export-onnx keeps the alpha/√r scale', () => {
   beforeAll(async () => {
     const { ckpt } = tinyModel('llama');
     engine = await loadTinyEngine('llama');
-    ids = engine.encodePrompt(PROMPT);
+    ids = engine.loaded.tokenize(PROMPT);
     modelDir = writeCheckpointDir(ckpt);
     const tensors = makeTinyLora(ckpt.config, RS_LORA.targetModules, RS_LORA.rank, 5);
     rsDir = writeAdapterDir(exportPeftAdapter(ckpt.config, RS_LORA, tensors, 'tiny-llama'));
@@ -136,7 +136,7 @@ describe('rsLoRA adapters: export-onnx keeps the alpha/√r scale', () => {
   const SLOW = 60_000;
 
   it('the runtime applies alpha/√r, so rsLoRA logits differ from plain LoRA', async () => {
-    const { runner } = engine.internals;
+    const { runner } = engine.loaded;
     expect(rsSpec.useRslora).toBe(true);
     expect(adapterToLoraInputs(rsSpec, runner.config).scale).toBeCloseTo(8 / 4, 12);
     expect(adapterToLoraInputs(plainSpec, runner.config).scale).toBeCloseTo(8 / 16, 12);
