@@ -46,7 +46,12 @@ export const STEPS: readonly StepDef[] = [
     inputsReady: () => true,
     hasOutput: (r) => r.kept > 0 && r.seeds > 0,
     describe: (r) =>
-      `${plural(r.documents, 'document')}, ${r.kept} kept of ${plural(r.segments, 'segment')}, ${plural(r.seeds, 'seed pair')}`,
+      [
+        r.documents
+          ? `${plural(r.documents, 'document')}, ${r.kept} kept of ${plural(r.segments, 'segment')}`
+          : 'no corpus yet',
+        r.seeds ? plural(r.seeds, 'seed pair') : 'no seed pairs yet',
+      ].join(', '),
   },
   {
     id: 'models',
@@ -85,7 +90,7 @@ export const STEPS: readonly StepDef[] = [
     id: 'train',
     title: 'Train',
     source: 'Li et al. 2023 §2.3, §3.1: M0 → M1 → M2, LoRA on WebGPU',
-    does: 'Fine-tune LoRA adapters on seed + curated pairs, iterating curation (M0 → M1 → M2).',
+    does: 'Fine-tune LoRA adapters: the backward model M_yx and M0 on the seed pairs; M1/M2 on seed + curated pairs (curated pairs need the Augment and Curate steps, not built yet).',
     needs: 'needs seed pairs, and curated pairs for M1/M2',
     built: true,
     inputsReady: (r) => r.seeds > 0,

@@ -127,7 +127,7 @@ describe('Studio', () => {
     await studio.workspaces.select('b');
     expect(data()).toMatchObject({
       state: 'ready',
-      detail: '0 documents, 0 kept of 0 segments, 0 seed pairs',
+      detail: 'no corpus yet, no seed pairs yet',
     });
   });
 
