@@ -10,65 +10,16 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import { formatBytes } from '../../src/lib/util/format';
+import {
+  accessibilityProblems,
+  focusOrderProblems,
+  screens,
+  screenshots,
+  sizes,
+  watchProblems,
+} from './page-checks';
 
-const screens = 'test-results/screens';
-const sizes = [
-  { width: 1280, height: 800 },
-  { width: 1024, height: 768 },
-];
 const steps = ['data', 'models', 'augment', 'curate', 'train', 'evaluate', 'export'];
-
-/** Everything the browser complained about, as readable lines. */
-function watchProblems(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'warning' || m.type() === 'error')
-      problems.push(`console ${m.type()}: ${m.text()} (${m.location().url})`);
-  });
-  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-  page.on('requestfailed', (r) =>
-    problems.push(`request failed: ${r.url()} (${r.failure()?.errorText})`),
-  );
-  page.on('response', (r) => {
-    if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
-  });
-  return problems;
-}
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: unknown[]; failureSummary?: string }[];
-}
-
-/** Serious and critical axe-core violations of the current screen, one readable line each. */
-async function accessibilityProblems(page: Page): Promise<string[]> {
-  if (!(await page.evaluate(() => 'axe' in window)))
-    await page.addScriptTag({ path: 'node_modules/axe-core/axe.min.js' });
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(): Promise<{ violations: unknown[] }> } }).axe;
-    return (await axe.run()).violations;
-  });
-  return (violations as AxeViolation[])
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map(
-      (v) =>
-        `${v.impact} ${v.id}: ${v.help}\n` +
-        v.nodes
-          .slice(0, 5)
-          .map((n) => `    at ${n.target.join(' ')}: ${n.failureSummary?.replace(/\s+/g, ' ')}`)
-          .join('\n'),
-    );
-}
-
-async function screenshots(page: Page, screen: string): Promise<void> {
-  for (const size of sizes) {
-    await page.setViewportSize(size);
-    await page.screenshot({ path: `${screens}/${screen}-${size.width}x${size.height}.png` });
-  }
-  await page.setViewportSize(sizes[0]);
-}
 
 /** Bytes of the demo documents, as the import reads them. */
 function demoBytes(): number {
@@ -146,6 +97,13 @@ async function walk(page: Page, { origin = '', inspect }: WalkOptions): Promise<
       await expect(page.getByTestId('train-form')).toBeVisible();
       // Data done, seeds present, no adapter yet.
       expect(badge).toBe('ready');
+      if (inspect) {
+        for (const size of sizes) {
+          await page.setViewportSize(size);
+          expect(await focusOrderProblems(page, '[data-testid="train-form"]'), 'train').toEqual([]);
+        }
+        await page.setViewportSize(sizes[0]);
+      }
     }
     if (step === 'augment')
       await expect(page.getByTestId('step-needs')).toContainText('a backward model');
