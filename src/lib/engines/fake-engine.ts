@@ -51,7 +51,14 @@ export class FakeEngine implements Engine {
     if (this.options.failLoad?.includes(spec.id)) {
       throw new ModelLoadError(`Fake load failure for ${spec.id}`, { modelId: spec.id });
     }
-    opts.onProgress?.({ job: `load:${spec.id}`, phase: 'load', done: 1, total: 1, unit: 'files' });
+    opts.onProgress?.({
+      job: `load:${spec.id}`,
+      kind: 'load',
+      phase: 'compile',
+      done: 1,
+      total: 1,
+      unit: 'steps',
+    });
     this.model = {
       id: spec.id,
       engine: 'fake',

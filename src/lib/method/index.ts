@@ -3,3 +3,8 @@ export * from './tagging';
 export * from './scores';
 export * from './selection';
 export * from './stats';
+export * from './instructions';
+export * from './agreement';
+export * from './win-rate';
+export * from './scaling';
+export * from './stats-table';

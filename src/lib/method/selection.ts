@@ -32,3 +32,16 @@ export function scoreHistogram(candidates: Iterable<Scored>): {
   }
   return { counts, unscored };
 }
+
+/**
+ * Fast-mode selection (issue: self-curation without decoding): the rater's distribution over
+ * "1".."5" (see expectedScore) is kept by a threshold on its expected value, or on P(score = 5),
+ * the probability that paper mode's k = 5 rule would keep the pair.
+ */
+export type FastRule = { by: 'expected'; atLeast: number } | { by: 'p5'; atLeast: number };
+
+export function isSelectedFast(probs: readonly number[], rule: FastRule): boolean {
+  if (probs.length !== 5) throw new Error(`expected 5 probabilities, got ${probs.length}`);
+  const value = rule.by === 'p5' ? probs[4] : probs.reduce((acc, p, i) => acc + p * (i + 1), 0);
+  return value >= rule.atLeast;
+}

@@ -83,6 +83,7 @@ export class IngestService {
         if (stage) {
           ctx.progress({
             job: importId,
+            kind: 'ingest',
             phase: 'stage',
             unit: 'files',
             done: i,

@@ -156,6 +156,7 @@ class IngestRun {
         this.counts.bytes = this.bytesBefore + bytes;
         this.opts.onProgress?.({
           job: initial.importId,
+          kind: 'ingest',
           phase: 'read',
           unit: 'bytes',
           done: this.counts.bytes,

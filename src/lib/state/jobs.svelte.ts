@@ -1,7 +1,7 @@
 // Registry of long jobs (ingest, download, augment, curate, train, self-test): each has a
 // label, numeric Progress, throughput and ETA from a RateMeter, a status, a readable error,
 // and an AbortController whose signal the job's worker call receives.
-import { RateMeter, isCancel, throttleProgress, type Progress } from '../protocol';
+import { RateMeter, isCancel, progressPhase, throttleProgress, type Progress } from '../protocol';
 import { describeError } from './ports';
 
 export type JobStatus = 'running' | 'done' | 'failed' | 'cancelled';
@@ -62,7 +62,8 @@ export class Job implements JobView {
   }
 
   update(p: Progress): void {
-    if (this.progress && this.progress.phase !== p.phase) this.meter = new RateMeter();
+    if (this.progress && progressPhase(this.progress) !== progressPhase(p))
+      this.meter = new RateMeter();
     const total = knownTotal(p);
     this.progress = total === p.total ? p : { ...p, total };
     this.meter.add(p.done, this.now());

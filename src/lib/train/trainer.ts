@@ -186,10 +186,12 @@ export async function train(job: TrainJob): Promise<TrainResult> {
       });
       job.onProgress?.({
         job: job.job ?? 'train',
+        kind: 'train',
         phase: 'train',
         done: state.step,
         total: totalSteps,
         unit: 'steps',
+        loss,
         detail: `loss ${loss.toFixed(3)}`,
       });
     }

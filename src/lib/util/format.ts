@@ -31,6 +31,7 @@ export function formatRate(rate: number | null, unit: string): string {
 }
 
 export function formatCount(done: number, total: number | null, unit: string): string {
+  if (unit === 'percent') return `${Math.round(done)} %`;
   const bytes = unit === 'bytes';
   const fmt = (x: number) => (bytes ? formatBytes(x) : x.toLocaleString('en-US'));
   const suffix = bytes ? '' : ` ${unit}`;

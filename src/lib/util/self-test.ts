@@ -41,6 +41,7 @@ export function selfTestHandlers(
         await new Promise((r) => setTimeout(r, stepMs));
         ctx.progress({
           job: 'self-test-count',
+          kind: 'self-test',
           phase: 'count',
           done: i + 1,
           total: steps,

@@ -99,14 +99,15 @@ describe('web-llm model choice', () => {
 describe('WebLlmEngine', () => {
   it('loads the device-appropriate record and reports progress', async () => {
     const port = new FakePort();
-    const progress: number[] = [];
+    const progress: string[] = [];
     const info = await engine(port).load(
       { id: 'Qwen2.5-0.5B-Instruct-q4f16_1-MLC', source: 'web-llm' },
-      { onProgress: (p) => progress.push(p.done) },
+      { onProgress: (p) => progress.push(`${p.kind}:${p.phase} ${p.done}/${p.total} ${p.unit}`) },
     );
     expect(port.reloaded).toEqual(['Qwen2.5-0.5B-Instruct-q4f32_1-MLC']);
     expect(info).toMatchObject({ engine: 'web-llm', dtype: 'q4f32', device: 'webgpu' });
-    expect(progress).toEqual([1]);
+    // web-llm's 0..1 fraction is reported as a percentage.
+    expect(progress).toEqual(['load:init 100/100 percent']);
   });
   it('fails clearly without WebGPU or for unknown models', async () => {
     await expect(

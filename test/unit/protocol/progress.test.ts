@@ -1,13 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { RateMeter, throttleProgress, type Progress } from '../../../src/lib/protocol';
 
-const p = (done: number, total: number | null = 100, phase = 'read'): Progress => ({
-  job: 'j',
-  phase,
-  done,
-  total,
-  unit: 'items',
-});
+const p = (done: number, total: number | null = 100, phase: 'read' | 'stage' = 'read'): Progress =>
+  phase === 'read'
+    ? { job: 'j', kind: 'ingest', phase, done, total, unit: 'bytes' }
+    : { job: 'j', kind: 'ingest', phase, done, total, unit: 'files' };
 
 describe('throttleProgress', () => {
   it('passes at most one event per interval, plus phase changes and the final event', () => {
@@ -26,16 +23,16 @@ describe('throttleProgress', () => {
     now = 100;
     fn(p(4)); // interval elapsed: passes
     now = 120;
-    fn(p(0, 10, 'segment')); // phase change: passes
+    fn(p(0, 10, 'stage')); // phase change: passes
     now = 130;
-    fn(p(5, 10, 'segment')); // dropped
+    fn(p(5, 10, 'stage')); // dropped
     now = 140;
-    fn(p(10, 10, 'segment')); // final: passes
+    fn(p(10, 10, 'stage')); // final: passes
     expect(seen.map((x) => `${x.phase}:${x.done}`)).toEqual([
       'read:1',
       'read:4',
-      'segment:0',
-      'segment:10',
+      'stage:0',
+      'stage:10',
     ]);
   });
 

@@ -32,7 +32,14 @@ const handlers: Handlers<TestRpc> = {
   add: async ({ a, b }) => ({ sum: a + b }),
   count: async ({ n }, ctx) => {
     for (let i = 1; i <= n; i++)
-      ctx.progress({ job: 'count', phase: 'count', done: i, total: n, unit: 'items' });
+      ctx.progress({
+        job: 'count',
+        kind: 'self-test',
+        phase: 'count',
+        done: i,
+        total: n,
+        unit: 'steps',
+      });
     return n;
   },
   stream: async ({ words }, ctx) => {
@@ -92,7 +99,14 @@ describe('RpcClient + serve over a MessageChannel', () => {
     const n = await h.client.call('count', { n: 5 }, { onProgress: (p) => seen.push(p) });
     expect(n).toBe(5);
     expect(seen.map((p) => p.done)).toEqual([1, 2, 3, 4, 5]);
-    expect(seen[4]).toEqual({ job: 'count', phase: 'count', done: 5, total: 5, unit: 'items' });
+    expect(seen[4]).toEqual({
+      job: 'count',
+      kind: 'self-test',
+      phase: 'count',
+      done: 5,
+      total: 5,
+      unit: 'steps',
+    });
   });
 
   it('streams events to onEvent', async () => {

@@ -3,12 +3,14 @@ import { CancelledError, type Progress } from '../../../src/lib/protocol';
 import { JobsState, knownTotal, type JobContext } from '../../../src/lib/state/jobs.svelte';
 import { formatCount } from '../../../src/lib/util/format';
 
-const prog = (done: number, total: number | null = 100, phase = 'work'): Progress => ({
+const prog = (done: number, total: number | null = 100): Progress => ({
   job: 'j',
-  phase,
+  kind: 'stage',
+  stage: 'augment',
+  phase: 'run',
   done,
   total,
-  unit: 'segments',
+  unit: 'items',
 });
 
 /** A job whose body the test drives step by step. */
@@ -110,7 +112,7 @@ describe('JobsState', () => {
     const c = controllable();
     const { job } = jobs.start('Load demo data', c.work);
     // Files fetched by URL have no size up front: the reader reports a total of 0 bytes.
-    const demo = { job: 'j', phase: 'read', unit: 'bytes', total: 0 };
+    const demo = { job: 'j', kind: 'ingest', phase: 'read', unit: 'bytes', total: 0 } as const;
     c.ctx().onProgress({ ...demo, done: 1024 });
     now = 1000;
     c.ctx().onProgress({ ...demo, done: 3686 });

@@ -28,12 +28,28 @@ describe('JobsPanel with JobsState', () => {
       oncancel: (id: string) => jobs.cancel(id),
       ondismiss: (id: string) => jobs.dismiss(id),
     });
-    ctx.onProgress({ job: 'curate', phase: 'rate', done: 0, total: 40, unit: 'pairs' });
+    ctx.onProgress({
+      job: 'curate',
+      kind: 'stage',
+      stage: 'curate',
+      phase: 'run',
+      done: 0,
+      total: 40,
+      unit: 'items',
+    });
     now = 2000;
-    ctx.onProgress({ job: 'curate', phase: 'rate', done: 10, total: 40, unit: 'pairs' });
+    ctx.onProgress({
+      job: 'curate',
+      kind: 'stage',
+      stage: 'curate',
+      phase: 'run',
+      done: 10,
+      total: 40,
+      unit: 'items',
+    });
     flushSync();
-    expect(screen.getByTestId('job-count').textContent).toBe('10 / 40 pairs');
-    expect(screen.getByTestId('job-rate').textContent).toBe('5.0 pairs/s');
+    expect(screen.getByTestId('job-count').textContent).toBe('10 / 40 items');
+    expect(screen.getByTestId('job-rate').textContent).toBe('5.0 items/s');
     expect(screen.getByTestId('job-eta').textContent).toBe('ETA 6 s');
 
     await fireEvent.click(screen.getByTestId('job-cancel'));

@@ -10,7 +10,15 @@ const job = (over: Partial<JobView> = {}): JobView => ({
   id: 'job-1',
   label: 'Segmenting corpus',
   status: 'running',
-  progress: { job: 'ingest', phase: 'segment', done: 250, total: 1000, unit: 'segments' },
+  progress: {
+    job: 'augment',
+    kind: 'stage',
+    stage: 'augment',
+    phase: 'run',
+    done: 250,
+    total: 1000,
+    unit: 'items',
+  },
   rate: 12.5,
   eta: 200,
   error: null,
@@ -22,10 +30,10 @@ const job = (over: Partial<JobView> = {}): JobView => ({
 describe('JobsPanel', () => {
   it('shows the bar, done/total with unit, throughput and ETA', () => {
     render(JobsPanel, { jobs: [job()], oncancel: vi.fn(), ondismiss: vi.fn() });
-    expect(screen.getByTestId('job-count').textContent).toBe('250 / 1,000 segments');
-    expect(screen.getByTestId('job-rate').textContent).toBe('12.5 segments/s');
+    expect(screen.getByTestId('job-count').textContent).toBe('250 / 1,000 items');
+    expect(screen.getByTestId('job-rate').textContent).toBe('12.5 items/s');
     expect(screen.getByTestId('job-eta').textContent).toBe('ETA 3 min 20 s');
-    expect(screen.getByTestId('job-phase').textContent).toBe('segment');
+    expect(screen.getByTestId('job-phase').textContent).toBe('run');
     const bar = screen.getByRole('progressbar');
     expect(bar.getAttribute('aria-valuenow')).toBe('25');
   });
@@ -43,6 +51,7 @@ describe('JobsPanel', () => {
         job({
           progress: {
             job: 'dl',
+            kind: 'download',
             phase: 'download',
             done: 3 * 1024 * 1024,
             total: null,

@@ -77,6 +77,7 @@ function fakeHandlers(seen: {
       ctx.emit({ kind: 'checkpoint', info: checkpoint });
       ctx.progress({
         job: 'train',
+        kind: 'train',
         phase: 'train',
         done: 1,
         total: 10,

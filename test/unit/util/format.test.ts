@@ -24,6 +24,7 @@ describe('format', () => {
   it('counts', () => {
     expect(formatCount(1200, 5000, 'pairs')).toBe('1,200 / 5,000 pairs');
     expect(formatCount(7, null, 'rows')).toBe('7 rows');
+    expect(formatCount(45, 100, 'percent')).toBe('45 %');
     expect(formatCount(1024, 2048, 'bytes')).toBe('1.0 KB / 2.0 KB');
   });
 });

@@ -131,10 +131,12 @@ export class HubSource implements ModelSource {
     const emit = (detail: string) =>
       opts.onProgress?.({
         job: opts.job ?? this.repo,
+        kind: 'download',
         phase: 'download',
         done,
         total,
         unit: 'bytes',
+        file: detail,
         detail,
       });
     emit(plan[0].file);

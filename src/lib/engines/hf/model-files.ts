@@ -159,6 +159,7 @@ export class LocalSource implements ModelSource {
     const weightBytes = weights.reduce((n, w) => n + w.blob.size, 0);
     opts.onProgress?.({
       job: opts.job ?? this.modelId,
+      kind: 'download',
       phase: 'download',
       done: weightBytes,
       total: weightBytes,

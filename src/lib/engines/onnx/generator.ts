@@ -154,6 +154,7 @@ async function decodeGroup(
       });
       opts.onProgress?.({
         job: 'generate',
+        kind: 'generate',
         phase: 'decode',
         done: step + 1,
         total: maxSteps,

@@ -134,6 +134,7 @@ export class OrtEngine implements Engine {
           weights.set(part, t);
         opts.onProgress?.({
           job: `load:${modelId}`,
+          kind: 'load',
           phase: 'quantize',
           done: ++quantized,
           total: projectionCount,
@@ -148,6 +149,7 @@ export class OrtEngine implements Engine {
     const runner = await ModelRunner.create(ort, config, weights, device, quantize);
     opts.onProgress?.({
       job: `load:${modelId}`,
+      kind: 'load',
       phase: 'compile',
       done: 1,
       total: 1,
@@ -327,7 +329,8 @@ async function readShards(files: ModelFiles, opts: EngineCallOptions): Promise<S
     done += w.blob.size;
     opts.onProgress?.({
       job: `load:${files.modelId}`,
-      phase: 'load',
+      kind: 'load',
+      phase: 'read',
       done,
       total: files.weightBytes,
       unit: 'bytes',

@@ -165,10 +165,11 @@ export async function scoreRows(
       start = end;
       opts.onProgress?.({
         job: 'score',
+        kind: 'score',
         phase: 'score',
         done: start,
         total: runs.length,
-        unit: 'runs',
+        unit: 'batches',
       });
     }
   } finally {

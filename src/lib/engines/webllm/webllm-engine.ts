@@ -69,10 +69,12 @@ export class WebLlmEngine implements Engine {
     this.port.setInitProgressCallback((r) =>
       opts.onProgress?.({
         job,
-        phase: 'load',
-        done: r.progress,
-        total: 1,
-        unit: 'fraction',
+        kind: 'load',
+        phase: 'init',
+        // web-llm reports a 0..1 fraction over download and shader compilation together.
+        done: Math.round(r.progress * 100),
+        total: 100,
+        unit: 'percent',
         detail: r.text,
       }),
     );
