@@ -52,12 +52,21 @@ export async function accessibilityProblems(page: Page): Promise<string[]> {
     );
 }
 
+/**
+ * What the user sees at each size (`<screen>-1280x800.png`), plus the whole page at the
+ * laptop size (`<screen>-1280x800-full.png`) for what lies below the fold.
+ */
 export async function screenshots(page: Page, screen: string): Promise<void> {
   for (const size of sizes) {
     await page.setViewportSize(size);
     await page.screenshot({ path: `${screens}/${screen}-${size.width}x${size.height}.png` });
   }
   await page.setViewportSize(sizes[0]);
+  const { width, height } = sizes[0];
+  await page.screenshot({
+    path: `${screens}/${screen}-${width}x${height}-full.png`,
+    fullPage: true,
+  });
 }
 
 /**
