@@ -39,6 +39,19 @@ test('a created workspace is still there after a reload', async ({ page }) => {
   await expect(page.getByTestId('workspace-select').locator('option:checked')).toHaveText(
     'Cooking blog',
   );
+  // The default workspace can be renamed later; the name survives a reload too.
+  await page.getByTestId('workspace-select').selectOption({ label: 'My workspace' });
+  await page.getByRole('button', { name: 'Rename' }).click();
+  await page.getByTestId('workspace-name').fill('Gardening notes');
+  await page.getByTestId('workspace-submit').click();
+  await page.reload();
+  await expect(page.getByTestId('workspace-select').locator('option')).toHaveText([
+    'Cooking blog',
+    'Gardening notes',
+  ]);
+  await expect(page.getByTestId('workspace-select').locator('option:checked')).toHaveText(
+    'Gardening notes',
+  );
   // Steps that are not built say so; empty steps say what they need.
   await page.getByTestId('nav-augment').click();
   await expect(page.getByTestId('step-not-built')).toContainText('Not built yet');
