@@ -22,7 +22,10 @@ test('capability check finds the SwiftShader adapter inside a worker', async ({ 
 
 test('a created workspace is still there after a reload', async ({ page }) => {
   await page.goto('/#/models');
-  await expect(page.getByTestId('step-no-workspace')).toBeVisible();
+  // A first visit starts in a default workspace: nothing to set up before starting.
+  await expect(page.getByTestId('workspace-select').locator('option:checked')).toHaveText(
+    'My workspace',
+  );
   await page.getByTestId('workspace-new').click();
   await page.getByTestId('workspace-name').fill('Cooking blog');
   await page.getByTestId('workspace-submit').click();
@@ -30,11 +33,24 @@ test('a created workspace is still there after a reload', async ({ page }) => {
   await expect(page.getByTestId('workspace-select').locator('option:checked')).toHaveText(
     'Cooking blog',
   );
-  await expect(page.getByTestId('step-detail')).toHaveText('0 saved checkpoints');
+  await expect(page.getByTestId('step-detail')).toHaveText('0 trained adapters');
 
   await page.reload();
   await expect(page.getByTestId('workspace-select').locator('option:checked')).toHaveText(
     'Cooking blog',
+  );
+  // The default workspace can be renamed later; the name survives a reload too.
+  await page.getByTestId('workspace-select').selectOption({ label: 'My workspace' });
+  await page.getByRole('button', { name: 'Rename' }).click();
+  await page.getByTestId('workspace-name').fill('Gardening notes');
+  await page.getByTestId('workspace-submit').click();
+  await page.reload();
+  await expect(page.getByTestId('workspace-select').locator('option')).toHaveText([
+    'Cooking blog',
+    'Gardening notes',
+  ]);
+  await expect(page.getByTestId('workspace-select').locator('option:checked')).toHaveText(
+    'Gardening notes',
   );
   // Steps that are not built say so; empty steps say what they need.
   await page.getByTestId('nav-augment').click();
@@ -64,8 +80,10 @@ test('a crashing worker surfaces a readable error and the app keeps working', as
   await page.getByTestId('workspace-name').fill('After the crash');
   await page.getByTestId('workspace-submit').click();
   await page.getByTestId('nav-storage').click();
-  await expect(page.getByTestId('storage-row')).toHaveCount(1);
-  await expect(page.getByTestId('storage-row')).toContainText('After the crash');
+  await expect(page.getByTestId('storage-row')).toHaveCount(2);
+  await expect(page.getByTestId('storage-row').filter({ hasText: 'After the crash' })).toHaveCount(
+    1,
+  );
 });
 
 test('a test job shows progress and can be cancelled', async ({ page }) => {
@@ -94,9 +112,19 @@ test('storage panel: persistence needs consent; delete needs a confirm', async (
   // Headless Chromium declines persist() in a normal context (environment.md §4).
   await expect(page.getByTestId('persist-outcome')).toContainText('declined');
 
-  await page.getByTestId('delete-workspace').click();
-  await page.getByTestId('delete-confirm').click();
-  await expect(page.getByTestId('storage-row')).toHaveCount(0);
+  const rows = page.getByTestId('storage-row');
+  await expect(rows).toHaveCount(2);
+  const disposable = rows.filter({ hasText: 'Disposable' });
+  await disposable.getByTestId('delete-workspace').click();
+  await disposable.getByTestId('delete-confirm').click();
+  await expect(rows).toHaveCount(1);
   await page.reload();
-  await expect(page.getByTestId('workspace-select')).toHaveCount(0);
+  await expect(page.getByTestId('workspace-select').locator('option')).toHaveText(['My workspace']);
+
+  // Deleting the last workspace leaves a fresh, empty default one, never a dead end.
+  await rows.getByTestId('delete-workspace').click();
+  await rows.getByTestId('delete-confirm').click();
+  await expect(rows).toHaveCount(1);
+  await expect(rows).toContainText('My workspace');
+  await expect(page.getByTestId('storage-contents')).toHaveText('empty');
 });

@@ -2,6 +2,7 @@
 // say what still works and stay usable.
 import { expect, test } from '@playwright/test';
 import { chromiumArgs } from '../chromium-flags';
+import { accessibilityProblems, screenshots, watchProblems } from './page-checks';
 
 test.use({
   launchOptions: {
@@ -13,11 +14,17 @@ test.use({
 test('without a WebGPU adapter the app explains the fallback and keeps working', async ({
   page,
 }) => {
+  const problems = watchProblems(page);
   await page.goto('/');
   const banner = page.getByTestId('capability-no-webgpu');
   await expect(banner).toContainText('No WebGPU here');
   await expect(banner).toContainText('no GPU adapter was granted');
   await expect(banner).toContainText('wasm backend');
+  // It claims only what is built: no curated pairs, candidates or export exist yet.
+  await expect(banner).not.toContainText(/curat|candidate|export/i);
+  await expect(page.getByTestId('demo-offer')).toBeVisible();
+  await screenshots(page, 'no-webgpu');
+  expect(await accessibilityProblems(page)).toEqual([]);
   await page.getByTestId('workspace-new').click();
   await page.getByTestId('workspace-name').fill('CPU only');
   await page.getByTestId('workspace-submit').click();
@@ -26,4 +33,5 @@ test('without a WebGPU adapter the app explains the fallback and keeps working',
   );
   await page.getByTestId('nav-diagnostics').click();
   await expect(page.getByTestId('capability-details')).toContainText('none');
+  expect(problems, problems.join('\n')).toEqual([]);
 });

@@ -115,8 +115,11 @@ class IngestRun {
     };
     this.batch.files.push(update);
     this.opts.onFile?.({ ...initial, status: 'reading' });
+    // Files fetched by URL (the demo) have size 0 until read: count what was actually read.
+    let fileBytes = 0;
     try {
       await this.read(initial, update, (bytes) => {
+        fileBytes = bytes;
         this.counts.bytes = this.bytesBefore + bytes;
         this.opts.onProgress?.({
           job: initial.importId,
@@ -140,7 +143,7 @@ class IngestRun {
       this.toRelease.push(initial);
       this.counts.filesFailed++;
     }
-    this.bytesBefore += initial.size;
+    this.bytesBefore += Math.max(initial.size, fileBytes);
     this.counts.bytes = this.bytesBefore;
     const maxDocs = this.opts.batchDocuments ?? 200;
     if (this.batch.documents.length >= maxDocs || this.batch.chars >= (this.opts.batchChars ?? 2e6))

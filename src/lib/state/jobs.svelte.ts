@@ -28,6 +28,15 @@ export interface JobContext {
 
 let nextJob = 1;
 
+/**
+ * The total a progress report really knows: a total below what is already done (a source of
+ * unknown size reports 0, e.g. demo files fetched by URL) is no total, so the UI shows a count
+ * with no total instead of "3.6 KB / 0 B" and a bar stuck at 100 %.
+ */
+export function knownTotal(p: Pick<Progress, 'done' | 'total'>): number | null {
+  return p.total !== null && p.total >= p.done ? p.total : null;
+}
+
 export class Job implements JobView {
   readonly id: string;
   readonly startedAt: number;
@@ -55,10 +64,11 @@ export class Job implements JobView {
   update(p: Progress): void {
     if (this.progress && progressPhase(this.progress) !== progressPhase(p))
       this.meter = new RateMeter();
-    this.progress = p;
+    const total = knownTotal(p);
+    this.progress = total === p.total ? p : { ...p, total };
     this.meter.add(p.done, this.now());
     this.rate = this.meter.rate();
-    this.eta = this.meter.eta(p.total);
+    this.eta = this.meter.eta(total);
   }
 
   cancel(): void {

@@ -1,15 +1,16 @@
 // Gets the page's store from the store service (store/service.ts: one connection per thread)
 // and builds the Studio: the only place the state layer opens the store, so the UI can start
 // the app without importing src/lib/store.
-import { openStore } from '../store';
-import { createCorpusState } from './corpus-open';
+import { openStore, type Store } from '../store';
+import { corpusPort, createCorpusState } from './corpus-open';
+import type { StudioStore, WorkspaceTotals } from './ports';
 import { Studio } from './studio.svelte';
 import { TrainState } from './train.svelte';
 import { spawnSelfTestWorker, spawnTrainWorker } from './workers';
 
 export async function openStudio(dbName?: string): Promise<Studio> {
   const store = await openStore(dbName);
-  const studio = new Studio(store, spawnSelfTestWorker);
+  const studio = new Studio(studioPort(store), spawnSelfTestWorker);
   studio.corpus = createCorpusState(
     store,
     studio.jobs,
@@ -24,4 +25,37 @@ export async function openStudio(dbName?: string): Promise<Studio> {
   );
   await studio.start();
   return studio;
+}
+
+/** The store as the Studio sees it: its repositories plus the per-workspace totals. */
+function studioPort(store: Store): StudioStore {
+  const corpus = corpusPort(store);
+  return {
+    workspaces: store.workspaces,
+    storage: store.storage,
+    settings: store.settings,
+    close: () => store.close(),
+    async totals(workspaceId: string): Promise<WorkspaceTotals> {
+      const [stats, files, seeds, runs, checkpoints, evaluations] = await Promise.all([
+        corpus.stats(workspaceId),
+        corpus.sourceFiles(workspaceId),
+        corpus.seedCount(workspaceId),
+        store.runs.list(workspaceId),
+        store.checkpoints.list({ workspaceId }),
+        store.evaluations.list({ workspaceId }),
+      ]);
+      const candidates = await Promise.all(runs.map((r) => store.candidates.countByRun(r.id)));
+      return {
+        sourceFiles: files.length,
+        documents: stats.documents,
+        segments: stats.segments,
+        kept: stats.kept,
+        seeds,
+        runs: runs.length,
+        candidates: candidates.reduce((a, b) => a + b, 0),
+        adapters: checkpoints.filter((c) => c.kind === 'adapter').length,
+        evaluations: evaluations.length,
+      };
+    },
+  };
 }

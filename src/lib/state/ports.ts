@@ -10,6 +10,40 @@ export interface WorkspaceUsage {
   bytes: number;
 }
 
+/**
+ * What one workspace holds, counted the way the method counts it: corpus totals from the
+ * workspace's `corpusStats` record (kept segments live in page records, dropped ones only as
+ * capped samples, so raw object-store counts would disagree with the Corpus panel), and trained
+ * adapters rather than any checkpoint. The one source of every count the UI shows twice
+ * (step summary, badges, Corpus panel, Storage view).
+ */
+export interface WorkspaceTotals {
+  sourceFiles: number;
+  documents: number;
+  /** Segments cut from the documents, before filters and dedup (paper §2.1, App. E). */
+  segments: number;
+  /** Segments that passed the filters and dedup: the unlabelled examples of §2.1. */
+  kept: number;
+  seeds: number;
+  runs: number;
+  candidates: number;
+  /** Checkpoints of kind 'adapter' (LoRA adapters the trainer saved). */
+  adapters: number;
+  evaluations: number;
+}
+
+export const emptyTotals = (): WorkspaceTotals => ({
+  sourceFiles: 0,
+  documents: 0,
+  segments: 0,
+  kept: 0,
+  seeds: 0,
+  runs: 0,
+  candidates: 0,
+  adapters: 0,
+  evaluations: 0,
+});
+
 export interface StorageEstimate {
   usage: number;
   quota: number;
@@ -32,6 +66,8 @@ export interface StudioStore {
     /** The remembered answer, or undefined if the user never asked. */
     persistenceDecision(): Promise<{ askedAt: number; granted: boolean } | undefined>;
   };
+  /** The workspace's totals (see WorkspaceTotals); wired over the store in open.ts. */
+  totals(workspaceId: string): Promise<WorkspaceTotals>;
   settings: {
     get<T>(key: string): Promise<T | undefined>;
     set(key: string, value: unknown): Promise<void>;

@@ -1,13 +1,12 @@
 // The steps of the method as the app presents them, in order (method.md §1, paper §2):
 // data → models (backward model M_yx, §2.2) → augment (§2.2) → curate (§2.3) → train
-// (M0/M1/M2, §3.1) → evaluate (§3) → export. Status comes from what the store holds for the
-// current workspace; `built` says whether the step's screen exists yet (honesty rule: a step
-// that is not built says so instead of pretending).
+// (M0/M1/M2, §3.1) → evaluate (§3) → export. Status comes from the current workspace's totals
+// (ports.ts WorkspaceTotals, the same numbers the Corpus panel and Storage view show); `built`
+// says whether the step's screen exists yet (honesty rule: a step that is not built says so
+// instead of pretending).
+import { emptyTotals, type WorkspaceTotals } from './ports';
 
 export type StepId = 'data' | 'models' | 'augment' | 'curate' | 'train' | 'evaluate' | 'export';
-
-/** Record counts per object store for one workspace (store `usage(id).records`). */
-export type RecordCounts = Record<string, number>;
 
 export type StepState = 'not-built' | 'blocked' | 'ready' | 'done';
 
@@ -28,13 +27,12 @@ export interface StepDef {
   needs: string;
   built: boolean;
   /** True when its inputs exist. */
-  inputsReady(r: RecordCounts): boolean;
+  inputsReady(r: WorkspaceTotals): boolean;
   /** True when its outputs exist. */
-  hasOutput(r: RecordCounts): boolean;
-  describe(r: RecordCounts): string;
+  hasOutput(r: WorkspaceTotals): boolean;
+  describe(r: WorkspaceTotals): string;
 }
 
-const n = (r: RecordCounts, key: string) => r[key] ?? 0;
 const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
 
 export const STEPS: readonly StepDef[] = [
@@ -46,9 +44,14 @@ export const STEPS: readonly StepDef[] = [
     needs: 'needs files to import: your corpus and seed pairs',
     built: true,
     inputsReady: () => true,
-    hasOutput: (r) => n(r, 'segments') > 0 && n(r, 'seeds') > 0,
+    hasOutput: (r) => r.kept > 0 && r.seeds > 0,
     describe: (r) =>
-      `${plural(n(r, 'sourceFiles'), 'file')}, ${plural(n(r, 'segments'), 'segment')}, ${plural(n(r, 'seeds'), 'seed pair')}`,
+      [
+        r.documents
+          ? `${plural(r.documents, 'document')}, ${r.kept} kept of ${plural(r.segments, 'segment')}`
+          : 'no corpus yet',
+        r.seeds ? plural(r.seeds, 'seed pair') : 'no seed pairs yet',
+      ].join(', '),
   },
   {
     id: 'models',
@@ -57,9 +60,9 @@ export const STEPS: readonly StepDef[] = [
     does: 'Pick a base model, download it, and fine-tune the backward model on reversed seed pairs.',
     needs: 'needs seed pairs to train the backward model',
     built: false,
-    inputsReady: (r) => n(r, 'seeds') > 0,
-    hasOutput: (r) => n(r, 'checkpoints') > 0,
-    describe: (r) => plural(n(r, 'checkpoints'), 'saved checkpoint'),
+    inputsReady: (r) => r.seeds > 0,
+    hasOutput: (r) => r.adapters > 0,
+    describe: (r) => plural(r.adapters, 'trained adapter'),
   },
   {
     id: 'augment',
@@ -68,9 +71,9 @@ export const STEPS: readonly StepDef[] = [
     does: 'The backward model writes a candidate instruction for every kept segment.',
     needs: 'needs a corpus with kept segments and a backward model',
     built: false,
-    inputsReady: (r) => n(r, 'segments') > 0 && n(r, 'checkpoints') > 0,
-    hasOutput: (r) => n(r, 'candidates') > 0,
-    describe: (r) => plural(n(r, 'candidates'), 'candidate pair'),
+    inputsReady: (r) => r.kept > 0 && r.adapters > 0,
+    hasOutput: (r) => r.candidates > 0,
+    describe: (r) => plural(r.candidates, 'candidate pair'),
   },
   {
     id: 'curate',
@@ -79,20 +82,22 @@ export const STEPS: readonly StepDef[] = [
     does: 'A forward model rates each candidate 1–5; you browse, filter and override the ratings.',
     needs: 'needs candidate pairs from Augment and a forward model (M0, trained on seeds)',
     built: false,
-    inputsReady: (r) => n(r, 'candidates') > 0,
-    hasOutput: (r) => n(r, 'candidates') > 0 && n(r, 'runs') > 0,
-    describe: (r) => `${plural(n(r, 'candidates'), 'candidate')} in ${plural(n(r, 'runs'), 'run')}`,
+    inputsReady: (r) => r.candidates > 0,
+    hasOutput: (r) => r.candidates > 0 && r.runs > 0,
+    describe: (r) => `${plural(r.candidates, 'candidate')} in ${plural(r.runs, 'run')}`,
   },
   {
     id: 'train',
     title: 'Train',
     source: 'Li et al. 2023 §2.3, §3.1: M0 → M1 → M2, LoRA on WebGPU',
-    does: 'Fine-tune LoRA adapters on seed + curated pairs, iterating curation (M0 → M1 → M2).',
+    does: 'Fine-tune LoRA adapters: the backward model M_yx and M0 on the seed pairs; M1/M2 on seed + curated pairs (curated pairs need the Augment and Curate steps, not built yet).',
     needs: 'needs seed pairs, and curated pairs for M1/M2',
     built: true,
-    inputsReady: (r) => n(r, 'seeds') > 0,
-    hasOutput: (r) => n(r, 'checkpoints') > 0 && n(r, 'runs') > 0,
-    describe: (r) => `${plural(n(r, 'runs'), 'run')}, ${plural(n(r, 'checkpoints'), 'checkpoint')}`,
+    inputsReady: (r) => r.seeds > 0,
+    // Done when a LoRA adapter exists (the trainer saves kind 'adapter' checkpoints), not when
+    // runs exist: runs belong to augment/curate.
+    hasOutput: (r) => r.adapters > 0,
+    describe: (r) => plural(r.adapters, 'trained adapter'),
   },
   {
     id: 'evaluate',
@@ -101,9 +106,9 @@ export const STEPS: readonly StepDef[] = [
     does: 'Compare the base model and your adapters on held-out prompts.',
     needs: 'needs a trained adapter',
     built: false,
-    inputsReady: (r) => n(r, 'checkpoints') > 0,
-    hasOutput: (r) => n(r, 'evaluations') > 0,
-    describe: (r) => plural(n(r, 'evaluations'), 'evaluation'),
+    inputsReady: (r) => r.adapters > 0,
+    hasOutput: (r) => r.evaluations > 0,
+    describe: (r) => plural(r.evaluations, 'evaluation'),
   },
   {
     id: 'export',
@@ -112,14 +117,15 @@ export const STEPS: readonly StepDef[] = [
     does: 'Download the curated dataset (JSONL) and trained adapters.',
     needs: 'needs curated pairs or a trained adapter',
     built: false,
-    inputsReady: (r) => n(r, 'candidates') > 0 || n(r, 'checkpoints') > 0,
+    inputsReady: (r) => r.candidates > 0 || r.adapters > 0,
     hasOutput: () => false,
-    describe: (r) => `${plural(n(r, 'candidates'), 'pair')} available to export`,
+    describe: (r) =>
+      `${plural(r.candidates, 'candidate pair')}, ${plural(r.adapters, 'trained adapter')}`,
   },
 ];
 
-export function stepStatus(step: StepDef, records: RecordCounts | null): StepStatus {
-  const r = records ?? {};
+export function stepStatus(step: StepDef, totals: WorkspaceTotals | null): StepStatus {
+  const r = totals ?? emptyTotals();
   const detail = step.describe(r);
   const missing = step.inputsReady(r) ? null : step.needs;
   if (!step.built) return { state: 'not-built', detail, missing };

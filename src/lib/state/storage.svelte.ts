@@ -1,10 +1,12 @@
-// Storage panel state: browser usage/quota, per-workspace usage, and the consent-gated
+// Storage panel state: browser usage/quota, per-workspace usage and totals (the counts every
+// view shows, see ports.ts WorkspaceTotals), and the consent-gated
 // request for persistent storage. `persist()` returning false is normal (Chromium grants it
 // only to sites it considers important; environment.md §4), so "declined" is not an error.
 import {
   describeError,
   type StorageEstimate,
   type StudioStore,
+  type WorkspaceTotals,
   type WorkspaceUsage,
 } from './ports';
 
@@ -13,6 +15,7 @@ export type PersistOutcome = 'granted' | 'declined' | null;
 export class StorageState {
   estimate = $state<StorageEstimate | null>(null);
   usage = $state<Record<string, WorkspaceUsage>>({});
+  totals = $state<Record<string, WorkspaceTotals>>({});
   consentGiven = $state(false);
   outcome = $state<PersistOutcome>(null);
   refreshing = $state(false);
@@ -31,19 +34,19 @@ export class StorageState {
     if (decision) this.outcome = decision.granted ? 'granted' : 'declined';
   }
 
-  /** Re-reads the estimate and the usage of the given workspaces. */
+  /** Re-reads the estimate and the usage and totals of the given workspaces. */
   async refresh(workspaceIds: string[]): Promise<void> {
     this.refreshing = true;
     this.error = null;
     try {
-      const [estimate, ...usages] = await Promise.all([
+      const [estimate, usages, totals] = await Promise.all([
         this.store.storage.estimate(),
-        ...workspaceIds.map((id) => this.store.workspaces.usage(id)),
+        Promise.all(workspaceIds.map((id) => this.store.workspaces.usage(id))),
+        Promise.all(workspaceIds.map((id) => this.store.totals(id))),
       ]);
-      this.estimate = estimate as StorageEstimate;
-      this.usage = Object.fromEntries(
-        workspaceIds.map((id, i) => [id, usages[i] as WorkspaceUsage]),
-      );
+      this.estimate = estimate;
+      this.usage = Object.fromEntries(workspaceIds.map((id, i) => [id, usages[i]]));
+      this.totals = Object.fromEntries(workspaceIds.map((id, i) => [id, totals[i]]));
       if (this.estimate.persisted) this.outcome = 'granted';
     } catch (err) {
       this.error = describeError(err);
@@ -74,5 +77,8 @@ export class StorageState {
     const rest = { ...this.usage };
     delete rest[workspaceId];
     this.usage = rest;
+    const restTotals = { ...this.totals };
+    delete restTotals[workspaceId];
+    this.totals = restTotals;
   }
 }

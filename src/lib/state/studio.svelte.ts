@@ -1,15 +1,20 @@
 // The app's state root: one instance per page, built once the store is open. It wires the
-// domain states together (workspaces ↔ storage usage ↔ step status) so components only read
-// fields and call verbs; dependencies point one way (ui → state → store/protocol).
+// domain states together (workspaces ↔ storage usage and totals ↔ step status) so components
+// only read fields and call verbs; dependencies point one way (ui → state → store/protocol).
+// There is always a workspace: the first visit (or deleting the last one) makes a default one,
+// so nothing asks the user to set something up before they can start.
 import type { WorkerLike } from '../protocol';
 import type { CorpusState } from './corpus.svelte';
 import type { TrainState } from './train.svelte';
 import { DiagnosticsState } from './diagnostics.svelte';
 import { JobsState } from './jobs.svelte';
-import type { StudioStore } from './ports';
+import type { StudioStore, WorkspaceTotals } from './ports';
 import { STEPS, stepStatus, type StepDef, type StepStatus } from './steps';
 import { StorageState } from './storage.svelte';
 import { WorkspacesState } from './workspaces.svelte';
+
+/** The workspace a first visit starts in; the picker renames it. */
+export const DEFAULT_WORKSPACE_NAME = 'My workspace';
 
 export interface StepEntry {
   def: StepDef;
@@ -26,13 +31,13 @@ export class Studio {
   /** The Train step's state (set by openStudio). */
   train: TrainState | null = null;
 
-  /** Record counts of the current workspace, or null before they are measured. */
-  currentRecords = $derived.by(() => {
+  /** Totals of the current workspace, or null before they are measured. */
+  currentTotals: WorkspaceTotals | null = $derived.by(() => {
     const id = this.workspaces.currentId;
-    return id ? (this.storage.usage[id]?.records ?? null) : null;
+    return id ? (this.storage.totals[id] ?? null) : null;
   });
   steps: StepEntry[] = $derived(
-    STEPS.map((def) => ({ def, status: stepStatus(def, this.currentRecords) })),
+    STEPS.map((def) => ({ def, status: stepStatus(def, this.currentTotals) })),
   );
 
   constructor(
@@ -46,6 +51,7 @@ export class Studio {
 
   async start(): Promise<void> {
     await Promise.all([this.workspaces.load(), this.storage.load()]);
+    await this.ensureWorkspace();
     await this.refreshStorage();
   }
 
@@ -59,9 +65,16 @@ export class Studio {
     const ok = await this.workspaces.remove(id);
     if (ok) {
       this.storage.forget(id);
+      await this.ensureWorkspace();
       await this.refreshStorage();
     }
     return ok;
+  }
+
+  /** Makes the default workspace when there is none (first visit, or the last was deleted). */
+  private async ensureWorkspace(): Promise<void> {
+    if (this.workspaces.loaded && this.workspaces.list.length === 0 && !this.workspaces.error)
+      await this.workspaces.create(DEFAULT_WORKSPACE_NAME);
   }
 
   refreshStorage(): Promise<void> {

@@ -90,15 +90,17 @@ function describeAdapter(adapter: GPUAdapter): GpuReport {
   };
 }
 
-/** What still works without WebGPU, shown on the fallback banner. */
+/**
+ * What works without WebGPU, shown on the fallback banner. Only what the app does today:
+ * steps that are not built yet (Augment, Curate, Evaluate, Export) are not listed as working.
+ */
 export const WITHOUT_WEBGPU = {
   works: [
-    'Importing and segmenting your corpus (Data)',
-    'Browsing, filtering and editing curated pairs (Curate)',
-    'ONNX Runtime inference and LoRA training on the wasm backend (CPU; much slower)',
-    'Exporting datasets',
+    'Importing and segmenting your corpus, browsing segments, importing seed pairs (Data)',
+    'LoRA training on the wasm backend (Train; on the CPU, much slower)',
+    'Storage management and diagnostics',
   ],
-  needsGpu: ['web-llm models (backtranslation and rating at usable speed)'],
+  needsGpu: ['web-llm models (prebuilt quantized models)', 'Training at GPU speed'],
 } as const;
 
 /** Worker protocol of workers/capability.worker.ts. */

@@ -1,9 +1,17 @@
 // In-memory StudioStore for state tests: same contract as src/lib/store, no IndexedDB.
-import type { StudioStore, Workspace, WorkspaceUsage } from '../../../src/lib/state/ports';
+import {
+  emptyTotals,
+  type StudioStore,
+  type Workspace,
+  type WorkspaceTotals,
+  type WorkspaceUsage,
+} from '../../../src/lib/state/ports';
 
 export interface FakeStore extends StudioStore {
   settingsMap: Map<string, unknown>;
   usageOf: Map<string, WorkspaceUsage>;
+  /** What the workspace holds; missing fields are 0. */
+  totalsOf: Map<string, Partial<WorkspaceTotals>>;
   persistAnswer: boolean;
   failNext: Error | null;
 }
@@ -15,6 +23,7 @@ export function fakeStore(initial: Workspace[] = []): FakeStore {
   const store: FakeStore = {
     settingsMap: new Map(),
     usageOf: new Map(),
+    totalsOf: new Map(),
     persistAnswer: false,
     failNext: null,
     workspaces: {
@@ -41,10 +50,14 @@ export function fakeStore(initial: Workspace[] = []): FakeStore {
         failIfAsked();
         rows.delete(id);
         store.usageOf.delete(id);
+        store.totalsOf.delete(id);
       },
       async usage(id) {
         return store.usageOf.get(id) ?? { records: {}, bytes: 0 };
       },
+    },
+    async totals(id) {
+      return { ...emptyTotals(), ...store.totalsOf.get(id) };
     },
     storage: {
       async estimate() {

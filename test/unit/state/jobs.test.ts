@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CancelledError, type Progress } from '../../../src/lib/protocol';
-import { JobsState, type JobContext } from '../../../src/lib/state/jobs.svelte';
+import { JobsState, knownTotal, type JobContext } from '../../../src/lib/state/jobs.svelte';
+import { formatCount } from '../../../src/lib/util/format';
 
 const prog = (done: number, total: number | null = 100): Progress => ({
   job: 'j',
@@ -103,5 +104,24 @@ describe('JobsState', () => {
     expect(jobs.jobs).toHaveLength(2);
     jobs.clearFinished();
     expect(jobs.jobs.map((j) => j.label)).toEqual(['Running']);
+  });
+
+  it('shows a count with no total when the total is unknown or smaller than what is done', async () => {
+    let now = 0;
+    const jobs = new JobsState(() => now);
+    const c = controllable();
+    const { job } = jobs.start('Load demo data', c.work);
+    // Files fetched by URL have no size up front: the reader reports a total of 0 bytes.
+    const demo = { job: 'j', kind: 'ingest', phase: 'read', unit: 'bytes', total: 0 } as const;
+    c.ctx().onProgress({ ...demo, done: 1024 });
+    now = 1000;
+    c.ctx().onProgress({ ...demo, done: 3686 });
+    expect(job.progress?.total).toBeNull();
+    expect(job.eta).toBeNull();
+    expect(formatCount(job.progress!.done, job.progress!.total, 'bytes')).toBe('3.6 KB');
+    expect(knownTotal({ done: 0, total: 0 })).toBe(0);
+    expect(knownTotal({ done: 5, total: 8 })).toBe(8);
+    expect(knownTotal({ done: 9, total: 8 })).toBeNull();
+    expect(knownTotal({ done: 9, total: null })).toBeNull();
   });
 });
