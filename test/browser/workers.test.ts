@@ -28,6 +28,19 @@ const DIGITS = ['1', '2', '3', '4', '5'];
 const cleanup: (() => void)[] = [];
 afterAll(() => cleanup.forEach((f) => f()));
 
+// Counts the workers the spawn functions create, by name (the model worker is 'model').
+const created: string[] = [];
+const NativeWorker = globalThis.Worker;
+globalThis.Worker = class extends NativeWorker {
+  constructor(url: string | URL, options?: WorkerOptions) {
+    super(url, options);
+    created.push(options?.name ?? '');
+  }
+};
+afterAll(() => {
+  globalThis.Worker = NativeWorker;
+});
+
 function client<S extends RpcSchema>(spawn: () => WorkerLike): RpcClient<S> {
   const c = new RpcClient<S>(spawn);
   cleanup.push(() => c.terminate());
@@ -100,6 +113,8 @@ describe('app workers start and answer', () => {
     const { logprobs } = await engine.score({ prompts: [prompt], continuations: DIGITS });
     expect(logprobs[0]).toHaveLength(5);
     expect(logprobs[0].every((x) => Number.isFinite(x) && x < 0)).toBe(true);
+    // The train client and this engine talk to one model worker, each over its own channel.
+    expect(created.filter((name) => name === 'model')).toEqual(['model']);
   });
 
   it('web-llm worker on the fake runtime rates like it scores', async () => {
