@@ -18,8 +18,8 @@ interface Services {
 
 export function createIngestHandlers(dbName?: string): Handlers<IngestSchema> {
   let built: Services | null = null;
-  // The store service hands out the thread's one connection; if it was closed (a newer tab
-  // upgraded the schema), the next request gets a new store and the services are rebuilt.
+  // The store service hands out the thread's one Store (it reconnects by itself after the
+  // connection closes); asked per request so a failed open is retried by the next one.
   const open = async (): Promise<Services> => {
     const store = await openStore(dbName);
     if (built?.store !== store) {
