@@ -135,6 +135,7 @@ function reconnectingStore(name: string, first: Repositories): Store {
     dedupChunks: via('dedupChunks'),
     seeds: via('seeds'),
     runs: via('runs'),
+    stages: via('stages'),
     candidates: via('candidates'),
     checkpoints: via('checkpoints'),
     evaluations: via('evaluations'),
