@@ -8,7 +8,24 @@ import { chromiumArgs, chromiumPath } from './test/chromium-flags';
 export default defineConfig({
   plugins: [svelte()],
   worker: { format: 'es' },
-  optimizeDeps: { exclude: ['onnxruntime-web'] },
+  optimizeDeps: {
+    exclude: ['onnxruntime-web'],
+    // Dependencies reached only from workers are found late, and Vite re-optimizing in the middle
+    // of a run reloads the page under a running test: pre-bundle them up front.
+    include: [
+      '@huggingface/jinja',
+      '@huggingface/tokenizers',
+      '@mlc-ai/web-llm',
+      '@mozilla/readability',
+      'fflate',
+      'hyparquet',
+      'hyparquet-compressors',
+      'idb',
+      'linkedom',
+      'papaparse',
+      'warcio',
+    ],
+  },
   server: {
     headers: {
       'Cross-Origin-Opener-Policy': 'same-origin',
