@@ -140,27 +140,30 @@ export interface Checkpoint {
   bytes: ArrayBuffer;
 }
 
+/** Win rate of model A over B on n prompts (method/win-rate.ts computes it; ties as half). */
+export interface WinRate {
+  /** Prompts judged. */
+  n: number;
+  /** Prompts A won, lost and tied overall (score above, below or at 0.5). */
+  wins: number;
+  losses: number;
+  ties: number;
+  /** Mean score of A in [0, 1] (ties as half). */
+  rate: number;
+  /** Standard error of the mean score; 0 with fewer than two prompts. */
+  se: number;
+}
+
 /**
- * Pairwise comparison of two models' answers by a judge (method.md §8: win rate ± s.e.), as
- * method/win-rate.ts computes it: each prompt judged in both orders, ties as half a win.
- * The statistics fields are that module's WinRate, so its result spreads in unchanged.
+ * Pairwise comparison of two models' answers by a judge (method.md §8: win rate ± s.e.), each
+ * prompt judged in both orders: a WinRate of `model` against `baseline`.
  */
-export interface PairwiseResult {
+export interface PairwiseResult extends WinRate {
   kind: 'pairwise';
   /** The model under test and the one it is compared with (ids or checkpoint names). */
   model: string;
   baseline: string;
   judge: string;
-  /** Prompts judged. */
-  n: number;
-  /** Prompts the model won, lost and tied overall. */
-  wins: number;
-  losses: number;
-  ties: number;
-  /** Win rate in [0, 1]: the model's mean prompt score, ties as half. */
-  rate: number;
-  /** Standard error of `rate`. */
-  se: number;
   /** Win rate at equal answer lengths (judges prefer longer answers), when computed. */
   lengthControlled?: { rate: number; lengthCoefficient: number };
 }

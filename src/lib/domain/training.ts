@@ -50,10 +50,12 @@ export type TrainingMeta<Options = Record<string, unknown>> = {
 /** One point of the loss curves. */
 export type MetricPointRecord = {
   kind: 'train' | 'eval';
+  /** Optimizer steps completed when measured (train: after this step's update). */
   step: number;
   loss: number;
   lr?: number;
   gradNorm?: number;
+  /** Real (non-padding) tokens processed in the step, and their rate. */
   tokens?: number;
   tokensPerSecond?: number;
 };

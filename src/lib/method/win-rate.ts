@@ -2,6 +2,9 @@
 // orders to cancel the judge's position bias, ties count as half a win, and the win rate comes
 // with its standard error (the paper reports "66.47 ± 3.04"). Judges also prefer longer answers,
 // so a length-controlled rate is reported beside the raw one.
+import type { WinRate } from '../domain';
+
+export type { WinRate };
 
 /** One judgment: which answer the judge preferred, in terms of the models compared (A vs B). */
 export type Verdict = 'a' | 'b' | 'tie';
@@ -15,18 +18,6 @@ const points: Record<Verdict, number> = { a: 1, tie: 0.5, b: 0 };
  */
 export function promptScore(aShownFirst: Verdict, bShownFirst: Verdict): number {
   return (points[aShownFirst] + points[bShownFirst]) / 2;
-}
-
-export interface WinRate {
-  n: number;
-  /** Prompts A won, lost and tied overall (score above, below or at 0.5). */
-  wins: number;
-  losses: number;
-  ties: number;
-  /** Mean score of A in [0, 1] (ties as half). */
-  rate: number;
-  /** Standard error of the mean score; 0 with fewer than two prompts. */
-  se: number;
 }
 
 /** Win rate of A over per-prompt scores in [0, 1]. */

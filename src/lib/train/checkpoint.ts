@@ -13,7 +13,7 @@ import {
 } from '../engines/onnx/safetensors';
 import { InputError, NotFoundError } from '../protocol/errors';
 import type { CheckpointInfo, NewCheckpoint } from '../store/artifacts-repo';
-import type { Checkpoint } from '../domain';
+import type { Checkpoint, MetricPointRecord } from '../domain';
 import { adamMName, adamVName } from './optimizer-graph';
 
 export const CHECKPOINT_FORMAT = 'humpback-train-state/1';
@@ -24,18 +24,8 @@ export interface TrainCursor {
   index: number;
 }
 
-/** One point of the loss curves. */
-export interface MetricPoint {
-  kind: 'train' | 'eval';
-  /** Optimizer steps completed when measured (train: after this step's update). */
-  step: number;
-  loss: number;
-  lr?: number;
-  gradNorm?: number;
-  /** Real (non-padding) tokens processed in the step, and their rate. */
-  tokens?: number;
-  tokensPerSecond?: number;
-}
+/** One point of the loss curves (stored in checkpoint metadata, so defined in domain/). */
+export type MetricPoint = MetricPointRecord;
 
 export interface TrainingState {
   /** Optimizer steps completed. */
