@@ -33,6 +33,11 @@ export const ALL_MODULES: readonly LoraModule[] = [
 export interface TrainForm {
   modelSource: 'hf' | 'local';
   modelId: string;
+  /**
+   * Hugging Face access token for gated models. Held in this form only (memory of this tab):
+   * never written to IndexedDB or a checkpoint, and sent only to the Hub with the download.
+   */
+  accessToken: string;
   mode: TrainMode;
   runId: string;
   k: number;
@@ -59,6 +64,7 @@ export function defaultTrainForm(): TrainForm {
   return {
     modelSource: 'hf',
     modelId: 'HuggingFaceTB/SmolLM2-135M-Instruct',
+    accessToken: '',
     mode: 'seed',
     runId: '',
     k: 5,
@@ -154,9 +160,9 @@ export class TrainState {
       return { source: 'local', id, files: this.localFiles };
     }
     const id = f.modelId.trim();
-    return /^[\w.-]+\/[\w.-]+$/.test(id)
-      ? { source: 'hf', id }
-      : 'Enter a Hugging Face model id like "owner/name".';
+    if (!/^[\w.-]+\/[\w.-]+$/.test(id)) return 'Enter a Hugging Face model id like "owner/name".';
+    const accessToken = f.accessToken.trim();
+    return accessToken ? { source: 'hf', id, accessToken } : { source: 'hf', id };
   }
 
   async refresh(): Promise<void> {
