@@ -62,7 +62,8 @@ class IngestRun {
   /** Files whose 'done' / 'failed' is in the pending batch: released after it commits. */
   private toRelease: SourceFile[] = [];
   private readonly segOpts: SegmentOptions;
-  private readonly totalBytes: number;
+  /** Bytes of all files, or null when one's size is unknown until read (a URL: the demo). */
+  private readonly totalBytes: number | null;
   private bytesBefore = 0;
   private inflight: Promise<void> | null = null;
 
@@ -72,7 +73,8 @@ class IngestRun {
     private readonly files: SourceFile[],
   ) {
     this.segOpts = { ...defaultSegmentOptions, ...opts.segment };
-    this.totalBytes = files.reduce((n, f) => n + f.size, 0);
+    const unknownSize = files.some((f) => f.origin?.kind === 'url' && f.size === 0);
+    this.totalBytes = unknownSize ? null : files.reduce((n, f) => n + f.size, 0);
     this.counts.files = files.length;
     for (const f of files) this.current.set(f.id, f);
   }
