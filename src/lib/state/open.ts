@@ -36,12 +36,12 @@ function studioPort(store: Store): StudioStore {
     settings: store.settings,
     close: () => store.close(),
     async totals(workspaceId: string): Promise<WorkspaceTotals> {
-      const [stats, files, seeds, runs, checkpoints, evaluations] = await Promise.all([
+      const [stats, files, seeds, runs, adapters, evaluations] = await Promise.all([
         corpus.stats(workspaceId),
         corpus.sourceFiles(workspaceId),
         corpus.seedCount(workspaceId),
         store.runs.list(workspaceId),
-        store.checkpoints.list({ workspaceId }),
+        store.checkpoints.countByKind(workspaceId, 'adapter'),
         store.evaluations.list({ workspaceId }),
       ]);
       const candidates = await Promise.all(runs.map((r) => store.candidates.countByRun(r.id)));
@@ -53,7 +53,7 @@ function studioPort(store: Store): StudioStore {
         seeds,
         runs: runs.length,
         candidates: candidates.reduce((a, b) => a + b, 0),
-        adapters: checkpoints.filter((c) => c.kind === 'adapter').length,
+        adapters,
         evaluations: evaluations.length,
       };
     },

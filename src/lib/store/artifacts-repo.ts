@@ -96,6 +96,10 @@ export function checkpointsRepo(db: Db) {
           : await db.getAllFromIndex('checkpoints', 'byWorkspace', scope.workspaceId);
       return all.map(info).sort((a, b) => a.createdAt - b.createdAt);
     },
+    /** How many checkpoints of one kind a workspace holds, from the index (no record is read). */
+    countByKind(workspaceId: Id, kind: Checkpoint['kind']): Promise<number> {
+      return db.countFromIndex('checkpoints', 'byWorkspaceKind', [workspaceId, kind]);
+    },
     async delete(id: Id): Promise<void> {
       await writeTx(db, ['checkpoints'], 0, async (tx, requests) => {
         const store = tx.objectStore('checkpoints');

@@ -112,6 +112,11 @@ const migrations: Migration[] = [
     pages.createIndex('byWorkspaceSize', ['workspaceId', 'n']);
     pages.createIndex('byHashKey', 'hashKeys', { multiEntry: true });
   },
+  // 5: counting a workspace's adapters (step status, storage totals) from the index alone:
+  // listing checkpoints reads each record whole, adapter and optimizer bytes included.
+  (_db, tx) => {
+    tx.objectStore('checkpoints').createIndex('byWorkspaceKind', ['workspaceId', 'kind']);
+  },
 ];
 
 /** For steps that touch stores the current schema no longer has. */
@@ -126,9 +131,12 @@ function untypedStore(tx: UpgradeTx, name: string): IDBObjectStore {
 /** The schema version this code writes: one per migration step. */
 export const DB_VERSION = migrations.length;
 
-/** Runs migration steps oldVersion+1 … DB_VERSION inside the versionchange transaction. */
-export function upgrade(db: Db, oldVersion: number, tx: UpgradeTx): void {
-  for (let version = oldVersion + 1; version <= DB_VERSION; version++) {
+/**
+ * Runs migration steps oldVersion+1 … target (DB_VERSION) inside the versionchange transaction.
+ * Tests pass an older target to make a database as an earlier release left it.
+ */
+export function upgrade(db: Db, oldVersion: number, tx: UpgradeTx, target = DB_VERSION): void {
+  for (let version = oldVersion + 1; version <= target; version++) {
     migrations[version - 1](db, tx);
   }
 }

@@ -76,7 +76,12 @@ export interface HumpbackDB extends DBSchema {
     value: Candidate;
     indexes: { byWorkspace: Id; byRun: Id; byRunSegment: [Id, Id] };
   };
-  checkpoints: { key: Id; value: Checkpoint; indexes: { byWorkspace: Id; byRun: Id } };
+  checkpoints: {
+    key: Id;
+    value: Checkpoint;
+    /** byWorkspaceKind: [workspaceId, kind], counts without reading the bytes (step 5). */
+    indexes: { byWorkspace: Id; byRun: Id; byWorkspaceKind: [Id, Checkpoint['kind']] };
+  };
   evaluations: { key: Id; value: Evaluation; indexes: { byWorkspace: Id; byRun: Id } };
   /** Corpus totals per workspace, updated in each ingest batch's transaction (ingest-repo.ts). */
   corpusStats: { key: Id; value: CorpusStats; indexes: { byWorkspace: Id } };

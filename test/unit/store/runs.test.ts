@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { openDB } from 'idb';
 import { freshStore } from './helpers';
+import { upgrade, type Db } from '../../../src/lib/store/db';
+import { openStore } from '../../../src/lib/store';
+import { newId } from '../../../src/lib/util/ids';
 import { NotFoundError } from '../../../src/lib/protocol/errors';
 import type { Candidate, PairwiseResult, RunConfig } from '../../../src/lib/domain';
 import { promptScore, winRate } from '../../../src/lib/method/win-rate';
@@ -185,6 +189,47 @@ describe('seeds, checkpoints, evaluations', () => {
     expect(await store.checkpoints.get(saved.id)).toBeUndefined();
     await expect(store.checkpoints.delete(saved.id)).rejects.toBeInstanceOf(NotFoundError);
     store.close();
+  });
+
+  it('counts checkpoints by kind per workspace from the index, also after upgrading step 4', async () => {
+    const { store } = await freshStore();
+    const [a, b] = [await store.workspaces.create('a'), await store.workspaces.create('b')];
+    const save = (workspaceId: string, kind: 'adapter' | 'optimizer') =>
+      store.checkpoints.save({
+        workspaceId,
+        kind,
+        name: kind,
+        meta: {},
+        bytes: new ArrayBuffer(4),
+      });
+    await save(a.id, 'adapter');
+    await save(a.id, 'adapter');
+    await save(a.id, 'optimizer');
+    await save(b.id, 'adapter');
+    expect(await store.checkpoints.countByKind(a.id, 'adapter')).toBe(2);
+    expect(await store.checkpoints.countByKind(a.id, 'optimizer')).toBe(1);
+    expect(await store.checkpoints.countByKind(b.id, 'adapter')).toBe(1);
+    expect(await store.checkpoints.countByKind(b.id, 'model')).toBe(0);
+    store.close();
+
+    // A database written by step 4 gets the index over its existing records.
+    const name = `upgrade-${newId()}`;
+    const old = await openDB(name, 4, {
+      upgrade: (db, oldVersion, _v, tx) => upgrade(db as unknown as Db, oldVersion, tx as never, 4),
+    });
+    await old.put('checkpoints', {
+      id: 'c1',
+      workspaceId: 'w',
+      kind: 'adapter',
+      name: 'M0',
+      createdAt: 1,
+      meta: {},
+      bytes: new ArrayBuffer(4),
+    });
+    old.close();
+    const upgraded = await openStore(name);
+    expect(await upgraded.checkpoints.countByKind('w', 'adapter')).toBe(1);
+    upgraded.close();
   });
 
   it('evaluations add, get, list, delete', async () => {
