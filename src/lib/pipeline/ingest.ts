@@ -62,8 +62,7 @@ class IngestRun {
   /** Files whose 'done' / 'failed' is in the pending batch: released after it commits. */
   private toRelease: SourceFile[] = [];
   private readonly segOpts: SegmentOptions;
-  /** Bytes of all files, or null when one's size is unknown until read (a URL: the demo). */
-  private readonly totalBytes: number | null;
+  private readonly totalBytes: number;
   private bytesBefore = 0;
   private inflight: Promise<void> | null = null;
 
@@ -73,8 +72,7 @@ class IngestRun {
     private readonly files: SourceFile[],
   ) {
     this.segOpts = { ...defaultSegmentOptions, ...opts.segment };
-    const unknownSize = files.some((f) => f.origin?.kind === 'url' && f.size === 0);
-    this.totalBytes = unknownSize ? null : files.reduce((n, f) => n + f.size, 0);
+    this.totalBytes = files.reduce((n, f) => n + f.size, 0);
     this.counts.files = files.length;
     for (const f of files) this.current.set(f.id, f);
   }

@@ -114,7 +114,9 @@ const migrations: Migration[] = [
   },
   // 5: counting a workspace's adapters (step status, storage totals) from the index alone:
   // listing checkpoints reads each record whole, adapter and optimizer bytes included.
-  (_db, tx) => {
+  // (Migration tests build partial older databases; one without the store has nothing to index.)
+  (db, tx) => {
+    if (!db.objectStoreNames.contains('checkpoints')) return;
     tx.objectStore('checkpoints').createIndex('byWorkspaceKind', ['workspaceId', 'kind']);
   },
 ];
