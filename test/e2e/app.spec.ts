@@ -44,6 +44,10 @@ test('a created workspace is still there after a reload', async ({ page }) => {
   await page.getByRole('button', { name: 'Rename' }).click();
   await page.getByTestId('workspace-name').fill('Gardening notes');
   await page.getByTestId('workspace-submit').click();
+  // The list shows the new name once the write has committed: reloading earlier races it.
+  await expect(page.getByTestId('workspace-select').locator('option:checked')).toHaveText(
+    'Gardening notes',
+  );
   await page.reload();
   await expect(page.getByTestId('workspace-select').locator('option')).toHaveText([
     'Cooking blog',
