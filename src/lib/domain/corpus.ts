@@ -2,6 +2,7 @@
 // documents, segments with their drop reasons, and the corpus totals. Types and constants
 // only: every layer (store, corpus, pipeline, state, ui) imports them from here, so none of
 // them has to import the layer that happens to persist or produce them.
+import type { RoleAssignments } from './models';
 
 export type Id = string;
 
@@ -10,6 +11,8 @@ export interface Workspace {
   name: string;
   createdAt: number;
   updatedAt: number;
+  /** Which model plays M_yx, the rater and the judge (models.ts); absent until assigned. */
+  roles?: RoleAssignments;
 }
 
 /** How a document's text is structured, which decides how headers are found. */

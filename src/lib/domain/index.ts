@@ -2,6 +2,7 @@
 // evaluation results, ingest reports. This folder imports nothing outside itself.
 export * from './corpus';
 export * from './ingest';
+export * from './models';
 export * from './runs';
 export * from './seeds';
 export * from './training';

@@ -4,6 +4,7 @@
 // produced its output (lineage), so a run can be reproduced and its results explained.
 import type { CheckpointMeta } from './training';
 import type { Id } from './corpus';
+import type { EngineKind } from './models';
 
 export type StageName =
   | 'train-backward'
@@ -67,7 +68,7 @@ export interface StageLineage {
   model?: ModelRef;
   /** The LoRA adapter applied on top of the model (a Checkpoint of kind 'adapter'). */
   adapterCheckpointId?: Id;
-  engine?: 'webllm' | 'onnx' | 'fake';
+  engine?: EngineKind;
   /** Version of the prompt template (method/prompts.ts), so changed prompts are not mixed. */
   promptVersion?: string;
   sampling?: SamplingSettings;

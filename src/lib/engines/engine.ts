@@ -3,8 +3,9 @@
 // fake for tests. The pipeline (augment, curate, evaluate) only ever sees this interface,
 // in-thread or across a worker (style.md §3.2).
 import type { Progress } from '../protocol/progress';
+import type { EngineKind } from '../domain/models';
 
-export type EngineKind = 'web-llm' | 'onnx' | 'fake';
+export type { EngineKind };
 
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
@@ -60,6 +61,12 @@ export interface GenerateRequest extends SamplingOptions {
   prompt: ChatMessage[] | string;
   /** Registered LoRA adapter to apply, if the engine supports adapters. */
   adapterId?: string;
+  /**
+   * Text the assistant's turn already starts with: placed right after the chat template's
+   * generation prompt (chat prompts only), and not repeated in the result. Fast curation
+   * scores the rating digit after a prefix that ends in "Score:" (method.md §4).
+   */
+  assistantPrefix?: string;
 }
 
 export interface GenerateResult {
@@ -81,6 +88,8 @@ export interface ScoreRequest {
   /** Continuations scored after every prompt (e.g. ["1","2","3","4","5"]). */
   continuations: string[];
   adapterId?: string;
+  /** As GenerateRequest.assistantPrefix: continuations are scored after it. */
+  assistantPrefix?: string;
 }
 
 export interface ScoreResult {

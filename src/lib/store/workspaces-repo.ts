@@ -5,7 +5,7 @@ import { newId } from '../util/ids';
 import { workspaceStores, type Db } from './db';
 import { sampleByIndex } from './cursor';
 import { approxBatchBytes, approxBytes, toPlain } from './plain';
-import type { Workspace } from '../domain';
+import type { ModelRole, RoleAssignment, Workspace } from '../domain';
 import { writeTx } from './tx';
 
 export interface WorkspaceUsage {
@@ -68,6 +68,29 @@ export function workspacesRepo(db: Db) {
         const workspace = await store.get(id);
         if (!workspace) throw new NotFoundError(`No workspace ${id}`, { workspaceId: id });
         requests.add(store.put({ ...workspace, name: clean, updatedAt: Date.now() }));
+      });
+    },
+
+    /**
+     * Assigns (or, with undefined, clears) the model that plays a role in this workspace
+     * (domain/models.ts). Later stages read it; their lineage keeps their own copy.
+     */
+    async setRole(
+      id: string,
+      role: ModelRole,
+      assignment: RoleAssignment | undefined,
+    ): Promise<Workspace> {
+      const plain = assignment && toPlain(assignment);
+      return writeTx(db, ['workspaces'], approxBytes(plain ?? ''), async (tx, requests) => {
+        const store = tx.objectStore('workspaces');
+        const workspace = await store.get(id);
+        if (!workspace) throw new NotFoundError(`No workspace ${id}`, { workspaceId: id });
+        const roles = { ...workspace.roles };
+        if (plain) roles[role] = plain;
+        else delete roles[role];
+        const next: Workspace = { ...workspace, roles, updatedAt: Date.now() };
+        requests.add(store.put(next));
+        return next;
       });
     },
 

@@ -33,7 +33,7 @@ describe('runs', () => {
           iteration: 3,
           model: { id: 'SmolLM2-135M', dtype: 'q4f16_1' },
           adapterCheckpointId: 'ckpt-m2',
-          engine: 'webllm',
+          engine: 'web-llm',
           promptVersion: 'curate-v1',
           sampling: { temperature: 0.2, topP: 0.9, seed: 7 },
         },

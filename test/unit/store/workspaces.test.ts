@@ -54,6 +54,34 @@ describe('workspaces', () => {
     store.close();
   });
 
+  it('records a model per role, replaces and clears it, and keeps the other roles', async () => {
+    const { store } = await freshStore();
+    const ws = await store.workspaces.create('Roles');
+    const backward = {
+      engine: 'onnx' as const,
+      modelId: 'HuggingFaceTB/SmolLM2-135M-Instruct',
+      source: 'hf' as const,
+      adapterCheckpointId: 'ckpt-1',
+      assignedAt: 1,
+    };
+    const rater = {
+      engine: 'web-llm' as const,
+      modelId: 'Qwen2-0.5B',
+      source: 'web-llm' as const,
+      assignedAt: 2,
+    };
+    await store.workspaces.setRole(ws.id, 'backward', backward);
+    const after = await store.workspaces.setRole(ws.id, 'rater', rater);
+    expect(after.roles).toEqual({ backward, rater });
+    expect((await store.workspaces.get(ws.id))?.roles).toEqual({ backward, rater });
+    await store.workspaces.setRole(ws.id, 'backward', undefined);
+    expect((await store.workspaces.get(ws.id))?.roles).toEqual({ rater });
+    await expect(store.workspaces.setRole('missing', 'judge', rater)).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
+    store.close();
+  });
+
   it('delete removes every record of the workspace and leaves others intact', async () => {
     const { store, name: dbName } = await freshStore();
     const fill = async (name: string) => {
