@@ -138,7 +138,7 @@ test('a new user reaches the segmented demo in one click, and every screen is cl
 });
 
 test.describe('on the dev server (`npm run dev`)', () => {
-  const port = 5179;
+  const port = Number(process.env.E2E_DEV_PORT ?? 5179);
   let server: ChildProcess | undefined;
 
   test.beforeAll(async ({ browser }) => {
