@@ -7,6 +7,7 @@ import { InputError } from '../../protocol/errors';
 import { decodeText, splitLines } from '../decode';
 import { streamChunks } from '../readers/bytes';
 import { JsonRecordScanner } from '../readers/json';
+import { readParquetSeedRecords } from './parquet-records';
 
 export interface SeedRecord {
   /** 1-based line where the record starts. */
@@ -16,7 +17,7 @@ export interface SeedRecord {
 
 export type { SeedLineError };
 
-export const SEED_EXTENSIONS = ['.jsonl', '.ndjson', '.json', '.csv', '.tsv'];
+export const SEED_EXTENSIONS = ['.jsonl', '.ndjson', '.json', '.csv', '.tsv', '.parquet'];
 const MAX_SEED_BYTES = 256 * 1024 ** 2;
 
 export async function readSeedRecords(
@@ -36,6 +37,11 @@ export async function readSeedRecords(
     throw new InputError('seed file is larger than 256 MiB; seed sets are a few thousand pairs', {
       file: name,
     });
+  }
+  if (ext === '.parquet') {
+    const rows = await readParquetSeedRecords(file);
+    if (!rows.length) throw new InputError('file is empty', { file: name });
+    return rows;
   }
   const counters = { replacementChars: 0 };
   const text = () => decodeText(streamChunks(file.stream()), name, counters);
