@@ -9,24 +9,37 @@ export interface LengthStats {
   max: number;
 }
 
+/** Running population statistics of text lengths, for data that is streamed, not held. */
+export class LengthAccumulator {
+  private count = 0;
+  private sum = 0;
+  private sumSq = 0;
+  private min = Infinity;
+  private max = -Infinity;
+
+  add(text: string): void {
+    const n = text.length;
+    this.count++;
+    this.sum += n;
+    this.sumSq += n * n;
+    if (n < this.min) this.min = n;
+    if (n > this.max) this.max = n;
+  }
+
+  /** Population statistics; an empty input gives zeros. */
+  stats(): LengthStats {
+    const { count, sum, sumSq, min, max } = this;
+    if (count === 0) return { count: 0, mean: 0, sd: 0, min: 0, max: 0 };
+    const mean = sum / count;
+    return { count, mean, sd: Math.sqrt(Math.max(0, sumSq / count - mean * mean)), min, max };
+  }
+}
+
 /** Population statistics; an empty input gives zeros. */
 export function lengthStats(texts: Iterable<string>): LengthStats {
-  let count = 0;
-  let sum = 0;
-  let sumSq = 0;
-  let min = Infinity;
-  let max = -Infinity;
-  for (const t of texts) {
-    const n = t.length;
-    count++;
-    sum += n;
-    sumSq += n * n;
-    if (n < min) min = n;
-    if (n > max) max = n;
-  }
-  if (count === 0) return { count: 0, mean: 0, sd: 0, min: 0, max: 0 };
-  const mean = sum / count;
-  return { count, mean, sd: Math.sqrt(Math.max(0, sumSq / count - mean * mean)), min, max };
+  const acc = new LengthAccumulator();
+  for (const t of texts) acc.add(t);
+  return acc.stats();
 }
 
 /** Paper figures for side-by-side display (v1 Table 2). */
