@@ -8,6 +8,7 @@ import type { StageLineage } from '../../domain/runs';
 import { SEED_TAG, WEB_TAG } from '../tagging';
 import type { SelectionRule } from './select';
 import type { ExportFormat } from './types';
+import { lineageTable } from './markdown';
 import { toYaml, type YamlValue } from './yaml';
 
 export interface CardFile {
@@ -84,40 +85,12 @@ export function cardFrontMatter(input: CardInput): string {
   );
 }
 
-const cell = (v: unknown) =>
-  (v === undefined || v === null || v === '' ? '—' : String(v))
-    .replace(/\|/g, '\\|')
-    .replace(/\n/g, ' ');
-
 function ruleText(rule: SelectionRule, iteration?: number): string {
   const which = iteration === undefined ? 'its latest rating' : `iteration ${iteration}'s rating`;
   if (rule.by === 'score') return `augmented pairs scored at least ${rule.k} (of 5) by ${which}`;
   if (rule.by === 'expected')
     return `augmented pairs whose expected score (fast mode) in ${which} is at least ${rule.atLeast}`;
   return 'every augmented pair, whatever its rating';
-}
-
-function lineageTable(lineage: StageLineage[]): string[] {
-  if (!lineage.length) return ['No stage lineage was recorded for this run.'];
-  const rows = lineage.map((s) =>
-    [
-      s.kind,
-      s.iteration,
-      s.model ? `${s.model.id}${s.model.revision ? `@${s.model.revision}` : ''}` : undefined,
-      s.model?.dtype,
-      s.adapterCheckpointId,
-      s.engine,
-      s.promptVersion,
-      s.sampling ? JSON.stringify(s.sampling) : undefined,
-    ]
-      .map(cell)
-      .join(' | '),
-  );
-  return [
-    '| stage | iteration | model | weights | adapter | engine | prompt | sampling |',
-    '|---|---|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r} |`),
-  ];
 }
 
 function loadSnippet(files: CardFile[]): string[] {
