@@ -3,9 +3,15 @@
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { describe, expect, it } from 'vitest';
 import { importSeeds } from '../../../../src/lib/corpus/seeds/seed-import';
+import { exportChunks, FORMAT_FILES } from '../../../../src/lib/method/export';
 import { jsonlChunks, userText } from '../../../../src/lib/method/export/jsonl';
 import { parquetChunks } from '../../../../src/lib/method/export/parquet';
-import type { Chunk, ExportRow, JsonlShape } from '../../../../src/lib/method/export/types';
+import type {
+  Chunk,
+  ExportPair,
+  ExportRow,
+  JsonlShape,
+} from '../../../../src/lib/method/export/types';
 import { SEED_TAG, WEB_TAG } from '../../../../src/lib/method/tagging';
 import { InputError } from '../../../../src/lib/protocol/errors';
 
@@ -163,4 +169,55 @@ describe('Parquet export round trip', () => {
     expect(err.message).toMatch(/not a readable Parquet file/);
     expect(err.file).toBe('fake.parquet');
   });
+});
+
+describe('exportChunks: selection, overrides and edits reach the file', () => {
+  const pairs: ExportPair[] = [
+    { instruction: 'Seed question', output: 'Seed answer', origin: 'seed' },
+    {
+      instruction: 'Rated five',
+      output: 'Kept',
+      origin: 'augmented',
+      ratings: [{ rater: 'M0', iteration: 1, score: 5 }],
+    },
+    {
+      instruction: 'Rated three',
+      output: 'Dropped by k',
+      origin: 'augmented',
+      ratings: [{ rater: 'M0', iteration: 1, score: 3 }],
+    },
+    {
+      instruction: 'Rated two',
+      output: 'wrong',
+      origin: 'augmented',
+      ratings: [{ rater: 'M0', iteration: 1, score: 2 }],
+      override: { verdict: 'accept', instruction: 'Edited instruction', output: 'Edited output' },
+    },
+    {
+      instruction: 'Rated five, rejected',
+      output: 'Rejected',
+      origin: 'augmented',
+      ratings: [{ rater: 'M0', iteration: 1, score: 5 }],
+      override: { verdict: 'reject' },
+    },
+  ];
+  const expected = [
+    ['Seed question', 'Seed answer'],
+    ['Rated five', 'Kept'],
+    ['Edited instruction', 'Edited output'],
+  ];
+  for (const format of ['alpaca', 'openai', 'sharegpt', 'parquet'] as const) {
+    it(format, async () => {
+      const bytes = await collect(
+        exportChunks(pairs, {
+          format,
+          selection: { rule: { by: 'score', k: 5 } },
+          systemTags: true,
+        }),
+      );
+      const name = `curated${FORMAT_FILES[format].extension}`;
+      const result = await importSeeds(new File([bytes], name));
+      expect(result.pairs.map((p) => [p.instruction, p.output])).toEqual(expected);
+    });
+  }
 });
