@@ -49,6 +49,8 @@ export function parquetSchema(systemTags: boolean): SchemaElement[] {
   return [{ name: 'root', num_children: leaves.length }, ...leaves];
 }
 
+const LONG_TEXT = new Set(['instruction', 'output']);
+
 function columnValues(rows: ExportRow[], systemTags: boolean) {
   const col = <T>(f: (r: ExportRow) => T) => rows.map(f);
   const columns: Record<string, unknown[]> = {
@@ -65,7 +67,14 @@ function columnValues(rows: ExportRow[], systemTags: boolean) {
     edited: col((r) => r.edited === true),
     source: col((r) => r.source ?? null),
   };
-  return Object.entries(columns).map(([name, data]) => ({ name, data }));
+  // Long, unique texts: a dictionary would not pay and min/max statistics are of no use,
+  // and both cost time (measured in test/bench/node/export.bench.ts); the short repeated
+  // columns keep the writer's defaults.
+  return Object.entries(columns).map(([name, data]) =>
+    LONG_TEXT.has(name)
+      ? { name, data, encoding: 'PLAIN' as const, statistics: false }
+      : { name, data },
+  );
 }
 
 /** A ByteWriter whose flush (called by ParquetWriter after each row group) takes the bytes out. */
