@@ -20,6 +20,7 @@ export default defineConfig({
       'fflate',
       'hyparquet',
       'hyparquet-compressors',
+      'hyparquet-writer',
       'idb',
       'linkedom',
       'papaparse',
