@@ -12,7 +12,9 @@ const isMap = (v: YamlValue): v is { [key: string]: YamlValue } =>
   v !== null && typeof v === 'object' && !Array.isArray(v);
 
 const plainKey = /^[A-Za-z_][A-Za-z0-9_-]*$/;
-const key = (k: string) => (plainKey.test(k) ? k : JSON.stringify(k));
+/** Words YAML reads as booleans or null, which would change a key's meaning unquoted. */
+const reserved = /^(true|false|null|yes|no|on|off|y|n)$/i;
+const key = (k: string) => (plainKey.test(k) && !reserved.test(k) ? k : JSON.stringify(k));
 
 function lines(value: YamlValue, indent: string): string[] {
   if (Array.isArray(value)) {

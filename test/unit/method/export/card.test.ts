@@ -117,6 +117,8 @@ describe('dataset card', () => {
       a: 'x: "y"\n- z # not a comment',
       b: [1, 'true', true, null, { c: [], d: { e: 'f' } }, ['g', 'h']],
       'weird key': {},
+      null: 'a key, not null',
+      Yes: 'a key, not true',
       n: { m: -1.5 },
     };
     expect(YAML.parse(toYaml(value))).toEqual(value);
