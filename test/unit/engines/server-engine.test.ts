@@ -226,12 +226,17 @@ describe('ServerEngine: scoring', () => {
 
   it("prefill 'chat-template' renders the chat and sends text to /completions", async () => {
     const template =
+      '{{ bos_token }}' +
       "{% for m in messages %}<|{{ m['role'] }}|>{{ m['content'] }}\n{% endfor %}" +
       '{% if add_generation_prompt %}<|assistant|>{% endif %}';
-    const engine = await engineWith({ prefill: 'chat-template', chatTemplate: { template } });
+    const engine = await engineWith({
+      prefill: 'chat-template',
+      chatTemplate: { template, bosToken: '<s>' },
+    });
     const prompt: ChatMessage[] = [{ role: 'user', content: ratingPrompt('Q?', 'A.') }];
     await engine.score({ prompts: [prompt], continuations: DIGITS, assistantPrefix: 'Score:' });
     const body = lastRequest('/completions').body!;
+    // Without the template's BOS: the server adds it when it tokenizes.
     expect(body.prompt).toBe(`<|user|>${ratingPrompt('Q?', 'A.')}\n<|assistant|>Score:`);
   });
 
@@ -343,13 +348,17 @@ describe('ServerEngine: errors are data naming the URL and status', () => {
     );
   });
 
-  it('a slow answer times out', async () => {
-    const engine = await engineWith({ retries: 0, timeoutMs: 80 });
-    server.chunkDelayMs = 60;
+  it('a stream that stalls times out; one that keeps streaming does not', async () => {
+    const engine = await engineWith({ retries: 0, timeoutMs: 150 });
+    const req = { prompt: TEXT, maxTokens: 8, temperature: 0 };
+    server.chunkDelayMs = 50;
     try {
-      await expect(
-        engine.generate({ prompt: TEXT, maxTokens: 10, temperature: 0 }),
-      ).rejects.toThrow(/took longer than 80 ms/);
+      // 8 chunks 50 ms apart: 400 ms in all, never 150 ms without one.
+      expect((await engine.generate(req)).completionTokens).toBe(8);
+      server.chunkDelayMs = 200;
+      await expect(engine.generate(req)).rejects.toThrow(
+        `${server.baseUrl}/completions sent nothing for 150 ms`,
+      );
     } finally {
       server.chunkDelayMs = 0;
     }

@@ -22,6 +22,8 @@ export interface OpenResponse {
   response: Response;
   /** Call when done reading: clears the timeout and the abort listener. */
   close(): void;
+  /** Call on every streamed chunk: the time limit counts from the last sign of life. */
+  touch(): void;
   /** Whether the timeout (not the caller) ended the request. */
   timedOut(): boolean;
 }
@@ -68,7 +70,7 @@ export class ServerHttp {
     if (err instanceof ServerError || err instanceof CancelledError) return err;
     if (signal?.aborted) return new CancelledError();
     if (open.timedOut())
-      return new ServerError(`${open.url} took longer than ${this.settings.timeoutMs} ms`, {
+      return new ServerError(`${open.url} sent nothing for ${this.settings.timeoutMs} ms`, {
         url: open.url,
         status: 0,
       });
@@ -84,10 +86,15 @@ export class ServerHttp {
   ): Promise<{ open: OpenResponse } | { error: unknown; retry: boolean; waitMs?: number }> {
     const controller = new AbortController();
     let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, this.settings.timeoutMs);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const touch = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        timedOut = true;
+        controller.abort();
+      }, this.settings.timeoutMs);
+    };
+    touch();
     const onAbort = () => controller.abort();
     call.signal?.addEventListener('abort', onAbort, { once: true });
     const close = () => {
@@ -109,7 +116,7 @@ export class ServerHttp {
       close();
       if (call.signal?.aborted) return { error: new CancelledError(), retry: false };
       const error = timedOut
-        ? new ServerError(`${url} took longer than ${this.settings.timeoutMs} ms`, {
+        ? new ServerError(`${url} sent nothing for ${this.settings.timeoutMs} ms`, {
             url,
             status: 0,
           })
@@ -120,7 +127,7 @@ export class ServerHttp {
           );
       return { error, retry: true };
     }
-    if (response.ok) return { open: { url, response, close, timedOut: () => timedOut } };
+    if (response.ok) return { open: { url, response, close, touch, timedOut: () => timedOut } };
     const detail = await response.text().catch(() => '');
     close();
     const error = statusError(url, response.status, serverMessage(detail), call.body);

@@ -110,6 +110,7 @@ export class ServerEngine implements Engine {
       for await (const json of streamOrWhole(open.response, open.url)) {
         // Chunks already received are not shown once the caller cancelled.
         if (opts.signal?.aborted) throw new CancelledError();
+        open.touch();
         const chunk = readChunk(json, open.url);
         if (chunk.piece) {
           text += chunk.piece;
@@ -221,7 +222,10 @@ export class ServerEngine implements Engine {
       };
     }
     if (mode === 'chat-template' && this.template) {
-      const text = this.template.render(prompt, { addGenerationPrompt: true }) + prefix;
+      let text = this.template.render(prompt, { addGenerationPrompt: true }) + prefix;
+      // Servers add BOS when they tokenize a completion prompt: not twice.
+      const bos = this.settings.chatTemplate?.bosToken;
+      if (bos && text.startsWith(bos)) text = text.slice(bos.length);
       return { path: '/completions', fields: { prompt: text } };
     }
     throw new InputError(

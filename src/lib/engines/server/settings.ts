@@ -26,7 +26,11 @@ export interface ServerSettings {
   retries?: number;
   /** First backoff in ms, doubled per retry; a Retry-After header wins (default 500). */
   backoffMs?: number;
-  /** One attempt's time limit in ms, streaming included (default 120 000). */
+  /**
+   * How long to wait for an answer in ms (default 120 000): for its headers, for a whole
+   * non-streamed answer, and between two chunks of a streamed one (a long generation that
+   * keeps streaming never times out).
+   */
   timeoutMs?: number;
   /**
    * Whether to send `top_k` (vLLM, llama.cpp, Ollama and SGLang take it; OpenAI's own API does
