@@ -202,6 +202,33 @@ describe('ServerEngine: scoring', () => {
     expect(ratings.size).toBeGreaterThan(1);
   });
 
+  it('generation after an assistant prefix continues it, without repeating it', async () => {
+    const engine = await engineWith();
+    const prompt: ChatMessage[] = [
+      { role: 'user', content: ratingPrompt(pairs[1][0], pairs[1][1]) },
+    ];
+    const r = await engine.generate({
+      prompt,
+      maxTokens: 4,
+      temperature: 0,
+      assistantPrefix: 'Score:',
+    });
+    expect(lastRequest('/chat/completions').body).toMatchObject({
+      messages: [...prompt, { role: 'assistant', content: 'Score:' }],
+      continue_final_message: true,
+      add_generation_prompt: false,
+      stream: true,
+    });
+    // Only the digit is left to write after "Score:", and it is the one scoring ranks first.
+    expect(r.text).toMatch(/^[1-5]$/);
+    const { logprobs } = await engine.score({
+      prompts: [prompt],
+      continuations: DIGITS,
+      assistantPrefix: 'Score:',
+    });
+    expect(expectedScore(logprobs[0]).argmax).toBe(Number(r.text));
+  });
+
   it('a digit missing from top_logprobs gets the floor: the least listed log-probability', async () => {
     const engine = await engineWith({ topLogprobs: 2 });
     const prompt = ratingPrompt(pairs[0][0], pairs[0][1]);
