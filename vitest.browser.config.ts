@@ -35,6 +35,8 @@ export default defineConfig({
   },
   test: {
     include: ['test/browser/**/*.test.ts'],
+    // The OpenAI-compatible test server for the server engine's browser test.
+    globalSetup: ['test/browser/setup/openai-server.ts'],
     testTimeout: 120_000,
     fileParallelism: false,
     browser: {

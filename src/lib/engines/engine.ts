@@ -14,9 +14,9 @@ export interface ChatMessage {
 
 /** What to load. `source` says where the weights come from. */
 export interface ModelSpec {
-  /** web-llm model_id, Hugging Face repo id, or a local folder's name. */
+  /** web-llm model_id, Hugging Face repo id, a local folder's name, or the server's model name. */
   id: string;
-  source: 'web-llm' | 'hf' | 'local' | 'fake';
+  source: 'web-llm' | 'hf' | 'local' | 'server' | 'fake';
   /** Local files (folder picker / drop) for source 'local'. */
   files?: File[];
   /** Preferred device; engines fall back to wasm where WebGPU is missing. */
@@ -37,8 +37,10 @@ export interface ModelSpec {
 export interface ModelInfo {
   id: string;
   engine: EngineKind;
-  device: 'webgpu' | 'wasm';
-  dtype: 'fp16' | 'fp32' | 'q4f16' | 'q4f32' | 'int4';
+  /** 'server': the user's OpenAI-compatible server runs it (engines/server). */
+  device: 'webgpu' | 'wasm' | 'server';
+  /** 'unknown' where the engine cannot see it (a server does not say). */
+  dtype: 'fp16' | 'fp32' | 'q4f16' | 'q4f32' | 'int4' | 'unknown';
   contextLength: number;
   /** Parameter count when known. */
   parameters?: number;

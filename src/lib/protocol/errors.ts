@@ -113,6 +113,20 @@ export class ConflictError extends AppError {
   override name = 'ConflictError';
 }
 
+/**
+ * An OpenAI-compatible server (engines/server) refused or failed a request. `url` is the
+ * request's URL, `status` its HTTP status (0: no answer at all: refused, unreachable, CORS).
+ */
+export class ServerError extends AppError {
+  override name = 'ServerError';
+  get url(): string | undefined {
+    return this.data.url as string | undefined;
+  }
+  get status(): number | undefined {
+    return this.data.status as number | undefined;
+  }
+}
+
 type ErrorClass = new (message: string, data?: Record<string, unknown>) => AppError;
 
 const registry = new Map<string, ErrorClass>([
@@ -124,6 +138,7 @@ const registry = new Map<string, ErrorClass>([
   ['WorkerCrashedError', WorkerCrashedError],
   ['NotFoundError', NotFoundError],
   ['ConflictError', ConflictError],
+  ['ServerError', ServerError],
 ]);
 
 export function serializeError(err: unknown): SerializedError {

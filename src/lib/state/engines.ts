@@ -3,12 +3,18 @@
 // own); in demo and test mode every kind is the deterministic FakeEngine, in-thread or behind
 // workers/fake.worker.ts, so the UI runs without a model download or a GPU.
 //
+// The server engine (an OpenAI-compatible server the user runs) makes only HTTP requests, so it
+// runs in-thread; it needs the settings the user typed (`server`), and is never created
+// unless the user picked it: data leaves the browser (engines/server/settings.ts).
+//
 // Fake mode: the page URL has `?engine=fake`, or Vite runs in test mode
 // (`import.meta.env.MODE === 'test'`, as vitest does).
 import type { Engine, EngineKind } from '../engines/engine';
 import { FakeEngine, type FakeEngineOptions } from '../engines/fake-engine';
+import { ServerEngine } from '../engines/server/server-engine';
+import type { ServerSettings } from '../engines/server/settings';
 import { WorkerEngine } from '../engines/worker-engine';
-import type { WorkerCrashedError } from '../protocol/errors';
+import { InputError, type WorkerCrashedError } from '../protocol/errors';
 import { spawnFakeEngineWorker, spawnModelWorker, spawnWebLlmWorker } from './workers';
 
 export interface EngineFactoryOptions {
@@ -20,6 +26,8 @@ export interface EngineFactoryOptions {
   fakeOptions?: FakeEngineOptions;
   /** Told when an engine's worker crashes (the next call restarts it). */
   onCrash?: (err: WorkerCrashedError) => void;
+  /** For kind 'server': the URL, key and limits the user typed. */
+  server?: ServerSettings;
 }
 
 /** Whether this page runs on fake engines: `?engine=fake` in the URL, or Vite's test mode. */
@@ -37,6 +45,11 @@ export function createEngine(kind: EngineKind, options: EngineFactoryOptions = {
     return options.fakeInWorker
       ? new WorkerEngine('fake', spawnFakeEngineWorker, options.onCrash)
       : new FakeEngine(options.fakeOptions);
+  }
+  if (kind === 'server') {
+    if (!options.server)
+      throw new InputError('The server engine needs the server URL', { field: 'serverUrl' });
+    return new ServerEngine(options.server);
   }
   if (kind === 'onnx') return new WorkerEngine('onnx', spawnModelWorker, options.onCrash);
   return new WorkerEngine('web-llm', () => spawnWebLlmWorker(), options.onCrash);
