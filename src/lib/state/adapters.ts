@@ -58,7 +58,9 @@ export function adapterMismatch(row: AdapterRow, model: ModelChoice | null): str
   if (!model) return 'Load its base model in the playground first.';
   if (model.engine !== 'onnx' && model.engine !== 'fake')
     return `The ${model.engine} engine does not run our LoRA adapters; load the base in the ONNX engine.`;
-  if (row.baseModel && model.engine === 'onnx' && row.baseModel !== model.modelId)
+  // A Hub base is known by its id; a local folder's name may differ between machines, so
+  // there the engine's shape check when the adapter is added is what decides.
+  if (row.baseSource === 'hf' && model.engine === 'onnx' && row.baseModel !== model.modelId)
     return `Trained on ${row.baseModel}; the playground has ${model.modelId} loaded.`;
   return null;
 }

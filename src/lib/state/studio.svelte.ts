@@ -82,8 +82,12 @@ export class Studio {
       await this.workspaces.create(DEFAULT_WORKSPACE_NAME);
   }
 
-  refreshStorage(): Promise<void> {
-    return this.storage.refresh(this.workspaces.list.map((w) => w.id));
+  /** Re-measures usage and totals, and the model cache the Storage view also lists. */
+  async refreshStorage(): Promise<void> {
+    await Promise.all([
+      this.storage.refresh(this.workspaces.list.map((w) => w.id)),
+      this.models?.refreshCache(),
+    ]);
   }
 
   dispose(): void {

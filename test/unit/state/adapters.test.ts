@@ -52,6 +52,9 @@ describe('adapterRows', () => {
     expect(adapterMismatch(row, { ...onnx, modelId: 'org/other' })).toBe(
       'Trained on org/base; the playground has org/other loaded.',
     );
+    // A local base is left to the engine's shape check (folder names differ between machines).
+    const [local] = adapterRows([ck({ meta: { baseModel: { source: 'local', id: 'tiny' } } })]);
+    expect(adapterMismatch(local, { ...onnx, source: 'local', modelId: 'renamed' })).toBeNull();
     expect(
       adapterMismatch(row, { engine: 'web-llm', source: 'web-llm', modelId: 'X-MLC' }),
     ).toMatch(/web-llm engine does not run our LoRA adapters/);
