@@ -2,6 +2,7 @@
 // dependencies: the model cache in Cache Storage (shared with the model worker's downloads),
 // web-llm's prebuilt list (read lazily), the engines of state/engines.ts, and the model
 // worker's checkpoint-to-adapter call.
+import type { ModelChoice } from '../domain/models';
 import type { Engine, EngineKind } from '../engines/engine';
 import { defaultBlobCache } from '../engines/hf/blob-cache';
 import type { CacheStorageLike } from '../engines/catalogue/webllm-cache';
@@ -22,10 +23,11 @@ export const SERVER_ENGINE_MISSING =
 
 /**
  * The one seam for engines the playground may use. The server engine plugs in here once it
- * exists (createEngine('server', { url, ... })); every other kind comes from createEngine.
+ * exists (from `choice.serverUrl` and `choice.modelId`); every other kind comes from
+ * createEngine.
  */
-export function playgroundEngine(kind: EngineKind): Engine | string {
-  if (kind === 'server') return SERVER_ENGINE_MISSING;
+export function playgroundEngine(kind: EngineKind, choice?: ModelChoice): Engine | string {
+  if (kind === 'server') return choice?.serverUrl ? SERVER_ENGINE_MISSING : 'Enter the server URL.';
   return createEngine(kind);
 }
 

@@ -12,8 +12,11 @@ import { describeError } from './ports';
 
 export interface PlaygroundDeps {
   jobs: JobsState;
-  /** An engine of `kind`, or a sentence saying why that engine is not available. */
-  createEngine: (kind: EngineKind) => Engine | string;
+  /**
+   * An engine for `choice` (its kind, and for a server its URL), or a sentence saying why
+   * that engine is not available.
+   */
+  createEngine: (kind: EngineKind, choice: ModelChoice) => Engine | string;
   /** A trained checkpoint's LoRA as an AdapterSpec (the model worker reads it from the store). */
   checkpointAdapter: (checkpointId: string) => Promise<AdapterSpec>;
   /** The Hugging Face access token the Models screen holds (memory only). */
@@ -100,8 +103,11 @@ export class PlaygroundState {
     }
     const source = kind === 'web-llm' ? 'web-llm' : kind === 'fake' ? 'fake' : 'server';
     const serverUrl = kind === 'server' ? this.serverUrl.trim() : undefined;
+    // ModelSpec has no 'server' source yet: the server engine gets its URL from the choice at
+    // the engine seam (state/models-open.ts playgroundEngine) and the model name from `id`.
+    const specSource = (source === 'server' ? 'server' : source) as ModelSpec['source'];
     return {
-      spec: { id, source: source === 'server' ? 'fake' : source },
+      spec: { id, source: specSource },
       choice: { engine: kind, modelId: id, source, ...(serverUrl ? { serverUrl } : {}) },
     };
   }
@@ -111,7 +117,7 @@ export class PlaygroundState {
     const wanted = this.spec();
     if (typeof wanted === 'string') return this.fail(wanted);
     if (this.loading || this.generating) return false;
-    const engine = this.deps.createEngine(this.engineKind);
+    const engine = this.deps.createEngine(this.engineKind, wanted.choice);
     if (typeof engine === 'string') return this.fail(engine);
     this.loading = true;
     this.error = null;

@@ -130,7 +130,13 @@ describe('PlaygroundState', () => {
   });
 
   it('the server engine seam names what is missing until the engine exists', () => {
-    expect(playgroundEngine('server')).toBe(SERVER_ENGINE_MISSING);
+    const server = {
+      engine: 'server' as const,
+      source: 'server' as const,
+      modelId: 'llama',
+      serverUrl: 'http://localhost:8000/v1',
+    };
+    expect(playgroundEngine('server', server)).toBe(SERVER_ENGINE_MISSING);
     expect(typeof playgroundEngine('fake')).toBe('object');
   });
 });
