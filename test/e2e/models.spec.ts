@@ -104,6 +104,17 @@ test('load a local model, try it with and without a trained adapter, assign role
   await expect(page.getByTestId('step-detail')).toHaveText(
     '0 of 3 roles assigned (backward, rater, judge)',
   );
+  // web-llm's list, split for this adapter (SwiftShader: no shader-f16), each hidden one with why.
+  await page.getByTestId('webllm-list').click();
+  // (web-llm's list comes with its library: a large chunk, loaded on this click.)
+  await expect(page.getByTestId('webllm-shown').locator('li').first()).toBeVisible({
+    timeout: 60_000,
+  });
+  await page.getByTestId('webllm-hidden').locator('summary').click();
+  await expect(page.getByTestId('webllm-hidden')).toContainText(
+    'needs the shader-f16 GPU feature, which this device lacks',
+  );
+
   await page.getByTestId('pg-source').selectOption('local');
   await page.getByTestId('pg-folder').setInputFiles(dir);
   await page.getByTestId('pg-device').selectOption('wasm');
