@@ -90,6 +90,8 @@ export class ModelsState {
   rememberToken = $state(false);
   /** The repo being downloaded now. */
   downloading = $state<string | null>(null);
+  /** Bytes of the current (or last) download, and its percent when the total is known. */
+  progress = $state<{ done: number; total: number | null; percent: number | null } | null>(null);
   error = $state<string | null>(null);
   private cancelDownload: (() => void) | null = null;
 
@@ -175,8 +177,17 @@ export class ModelsState {
       ...(token ? { accessToken: token } : {}),
       ...this.deps.hub,
     });
+    this.progress = null;
     const { job, result } = this.deps.jobs.start(`Download ${id}`, ({ signal, onProgress }) =>
-      source.load({ signal, onProgress, job: `download:${id}` }),
+      source.load({
+        signal,
+        job: `download:${id}`,
+        onProgress: (p) => {
+          const percent = p.total ? Math.min(100, Math.floor((100 * p.done) / p.total)) : null;
+          this.progress = { done: p.done, total: p.total, percent };
+          onProgress(p);
+        },
+      }),
     );
     this.cancelDownload = () => job.cancel();
     try {

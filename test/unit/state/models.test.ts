@@ -119,6 +119,7 @@ describe('ModelsState downloads and cache', () => {
     const total = Object.values(FILES).reduce((n, f) => n + f.length, 0);
     expect(job.progress!.done).toBe(total);
     expect(job.progress!.total).toBe(total);
+    expect(models.progress).toEqual({ done: total, total, percent: 100 });
     expect(models.cached).toEqual([
       {
         repo: 'org/tiny',
@@ -143,6 +144,10 @@ describe('ModelsState downloads and cache', () => {
     const first = models.download('org/tiny');
     while ((jobs.jobs[0]?.progress?.done ?? 0) < 200 * 1024)
       await new Promise((r) => setTimeout(r, 5));
+    const seen = models.progress!;
+    expect(seen.percent).toBe(Math.floor((100 * seen.done) / seen.total!));
+    expect(seen.percent).toBeGreaterThan(0);
+    expect(seen.percent).toBeLessThan(100);
     models.cancel();
     expect(await first).toBe(false);
     pace = 0;
