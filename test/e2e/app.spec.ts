@@ -33,7 +33,9 @@ test('a created workspace is still there after a reload', async ({ page }) => {
   await expect(page.getByTestId('workspace-select').locator('option:checked')).toHaveText(
     'Cooking blog',
   );
-  await expect(page.getByTestId('step-detail')).toHaveText('0 trained adapters');
+  await expect(page.getByTestId('step-detail')).toHaveText(
+    '0 of 3 roles assigned (backward, rater, judge)',
+  );
 
   await page.reload();
   await expect(page.getByTestId('workspace-select').locator('option:checked')).toHaveText(

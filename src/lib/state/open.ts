@@ -3,6 +3,7 @@
 // the app without importing src/lib/store.
 import { openStore, type Store } from '../store';
 import { corpusPort, createCorpusState } from './corpus-open';
+import { createModelsStates } from './models-open';
 import type { StudioStore, WorkspaceTotals } from './ports';
 import { Studio } from './studio.svelte';
 import { TrainState } from './train.svelte';
@@ -23,7 +24,13 @@ export async function openStudio(dbName?: string): Promise<Studio> {
     () => studio.workspaces.currentId,
     () => void studio.refreshStorage(),
   );
+  const { models, playground } = createModelsStates(store, studio.jobs, () => {
+    void studio.refreshStorage();
+  });
+  studio.models = models;
+  studio.playground = playground;
   await studio.start();
+  await models.load();
   return studio;
 }
 
@@ -36,13 +43,14 @@ function studioPort(store: Store): StudioStore {
     settings: store.settings,
     close: () => store.close(),
     async totals(workspaceId: string): Promise<WorkspaceTotals> {
-      const [stats, files, seeds, runs, adapters, evaluations] = await Promise.all([
+      const [stats, files, seeds, runs, adapters, evaluations, workspace] = await Promise.all([
         corpus.stats(workspaceId),
         corpus.sourceFiles(workspaceId),
         corpus.seedCount(workspaceId),
         store.runs.list(workspaceId),
         store.checkpoints.countByKind(workspaceId, 'adapter'),
         store.evaluations.list({ workspaceId }),
+        store.workspaces.get(workspaceId),
       ]);
       const candidates = await Promise.all(runs.map((r) => store.candidates.countByRun(r.id)));
       return {
@@ -55,6 +63,7 @@ function studioPort(store: Store): StudioStore {
         candidates: candidates.reduce((a, b) => a + b, 0),
         adapters,
         evaluations: evaluations.length,
+        roles: Object.keys(workspace?.roles ?? {}).length,
       };
     },
   };

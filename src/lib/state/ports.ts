@@ -1,6 +1,7 @@
 // The part of the store (src/lib/store/index.ts) that the state classes use. State classes
 // depend on this shape, not on IndexedDB, so they run against a fake in unit tests.
 import type { Workspace } from '../domain';
+import type { ModelRole, RoleAssignment } from '../domain/models';
 
 export type { Workspace };
 
@@ -30,6 +31,8 @@ export interface WorkspaceTotals {
   /** Checkpoints of kind 'adapter' (LoRA adapters the trainer saved). */
   adapters: number;
   evaluations: number;
+  /** Model roles assigned on the Models step (backward, rater, judge: domain/models.ts). */
+  roles: number;
 }
 
 export const emptyTotals = (): WorkspaceTotals => ({
@@ -42,6 +45,7 @@ export const emptyTotals = (): WorkspaceTotals => ({
   candidates: 0,
   adapters: 0,
   evaluations: 0,
+  roles: 0,
 });
 
 export interface StorageEstimate {
@@ -57,6 +61,12 @@ export interface StudioStore {
     get(id: string): Promise<Workspace | undefined>;
     rename(id: string, name: string): Promise<unknown>;
     delete(id: string): Promise<void>;
+    /** Records a role's model (undefined clears it); returns the updated workspace. */
+    setRole(
+      id: string,
+      role: ModelRole,
+      assignment: RoleAssignment | undefined,
+    ): Promise<Workspace>;
     usage(id: string): Promise<WorkspaceUsage>;
   };
   storage: {

@@ -56,13 +56,14 @@ export const STEPS: readonly StepDef[] = [
   {
     id: 'models',
     title: 'Models',
-    source: 'Li et al. 2023 §2.2: backward model M_yx = p(x|y)',
-    does: 'Pick a base model, download it, and fine-tune the backward model on reversed seed pairs.',
-    needs: 'needs seed pairs to train the backward model',
-    built: false,
-    inputsReady: (r) => r.seeds > 0,
-    hasOutput: (r) => r.adapters > 0,
-    describe: (r) => plural(r.adapters, 'trained adapter'),
+    source: 'Li et al. 2023 §2.2–2.3: backward model M_yx = p(x|y), rater M0/M1; §3 judge',
+    does: 'See which models fit this device, download them, try them with and without your adapters, and assign the backward, rater and judge roles.',
+    needs: 'needs nothing: models can be picked at any time',
+    built: true,
+    inputsReady: () => true,
+    // Done once a role is assigned (the workspace records roles; Augment and Curate read them).
+    hasOutput: (r) => r.roles > 0,
+    describe: (r) => `${r.roles} of 3 roles assigned (backward, rater, judge)`,
   },
   {
     id: 'augment',

@@ -6,6 +6,8 @@
 import type { WorkerLike } from '../protocol';
 import type { CorpusState } from './corpus.svelte';
 import type { TrainState } from './train.svelte';
+import type { ModelsState } from './models.svelte';
+import type { PlaygroundState } from './playground.svelte';
 import { DiagnosticsState } from './diagnostics.svelte';
 import { JobsState } from './jobs.svelte';
 import type { StudioStore, WorkspaceTotals } from './ports';
@@ -30,6 +32,9 @@ export class Studio {
   corpus: CorpusState | null = null;
   /** The Train step's state (set by openStudio). */
   train: TrainState | null = null;
+  /** The Models step's catalogue, cache and playground (set by openStudio). */
+  models: ModelsState | null = null;
+  playground: PlaygroundState | null = null;
 
   /** Totals of the current workspace, or null before they are measured. */
   currentTotals: WorkspaceTotals | null = $derived.by(() => {
@@ -77,14 +82,19 @@ export class Studio {
       await this.workspaces.create(DEFAULT_WORKSPACE_NAME);
   }
 
-  refreshStorage(): Promise<void> {
-    return this.storage.refresh(this.workspaces.list.map((w) => w.id));
+  /** Re-measures usage and totals, and the model cache the Storage view also lists. */
+  async refreshStorage(): Promise<void> {
+    await Promise.all([
+      this.storage.refresh(this.workspaces.list.map((w) => w.id)),
+      this.models?.refreshCache(),
+    ]);
   }
 
   dispose(): void {
     this.diagnostics.dispose();
     this.corpus?.dispose();
     this.train?.dispose();
+    this.playground?.dispose();
     this.store.close();
   }
 }

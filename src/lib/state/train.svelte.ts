@@ -156,7 +156,10 @@ export class TrainState {
     if (f.modelSource === 'local') {
       if (!this.localFiles.length)
         return 'Pick a local model folder (config.json, tokenizer files, *.safetensors).';
-      const id = f.modelId.trim() || 'local-model';
+      // The folder's own name identifies the base (resume asks for "that folder" again, and
+      // the Models screen shows it), not the Hub id field, which is hidden for a folder.
+      const folder = this.localFiles[0]?.webkitRelativePath?.split('/')[0];
+      const id = folder || f.modelId.trim() || 'local-model';
       return { source: 'local', id, files: this.localFiles };
     }
     const id = f.modelId.trim();

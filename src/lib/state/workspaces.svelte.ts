@@ -1,5 +1,6 @@
 // Workspaces: the list, the current one (remembered across reloads in settings), and the
 // create / rename / delete verbs the UI calls. Errors land in `error` as readable text.
+import type { ModelRole, RoleAssignment } from '../domain/models';
 import { describeError, type StudioStore, type Workspace } from './ports';
 
 const CURRENT_KEY = 'currentWorkspace';
@@ -56,6 +57,24 @@ export class WorkspacesState {
       this.list = sortByName(
         this.list.map((w) => (w.id === id ? { ...w, name: clean, updatedAt: Date.now() } : w)),
       );
+      return true;
+    });
+    return ok ?? false;
+  }
+
+  /**
+   * Assigns (or, with undefined, clears) the model that plays `role` in the current workspace
+   * (domain/models.ts); Augment and Curate read it from the workspace record.
+   */
+  async setRole(role: ModelRole, assignment: RoleAssignment | undefined): Promise<boolean> {
+    const id = this.currentId;
+    if (!id) {
+      this.error = 'Create or pick a workspace first.';
+      return false;
+    }
+    const ok = await this.guard(async () => {
+      const next = await this.store.workspaces.setRole(id, role, assignment);
+      this.list = sortByName(this.list.map((w) => (w.id === id ? next : w)));
       return true;
     });
     return ok ?? false;

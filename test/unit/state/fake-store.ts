@@ -52,6 +52,17 @@ export function fakeStore(initial: Workspace[] = []): FakeStore {
         store.usageOf.delete(id);
         store.totalsOf.delete(id);
       },
+      async setRole(id, role, assignment) {
+        failIfAsked();
+        const w = rows.get(id);
+        if (!w) throw new Error(`No workspace ${id}`);
+        const roles = { ...w.roles };
+        if (assignment) roles[role] = structuredClone(assignment);
+        else delete roles[role];
+        w.roles = roles;
+        w.updatedAt = Date.now();
+        return structuredClone(w);
+      },
       async usage(id) {
         return store.usageOf.get(id) ?? { records: {}, bytes: 0 };
       },

@@ -52,6 +52,18 @@ describe('openStudio', () => {
       workspaceId: ws,
       results: { kind: 'held-out-loss', model: 'M1', examples: 2, loss: 1, perplexity: Math.E },
     });
+    // A role assigned on the Models step counts (step status reads it), and survives a reopen.
+    expect(
+      await studio.workspaces.setRole('rater', {
+        engine: 'onnx',
+        modelId: 'HuggingFaceTB/SmolLM2-135M-Instruct',
+        source: 'hf',
+        assignedAt: 1,
+      }),
+    ).toBe(true);
+    expect((await store.workspaces.get(ws))?.roles?.rater?.modelId).toBe(
+      'HuggingFaceTB/SmolLM2-135M-Instruct',
+    );
     // The same connection as the studio's (one per thread: store/service.ts), so not closed here.
 
     await studio.refreshStorage();
@@ -62,6 +74,7 @@ describe('openStudio', () => {
       candidates: 3,
       adapters: 2,
       evaluations: 1,
+      roles: 1,
     });
     const train = studio.steps.find((s) => s.def.id === 'train')!.status;
     expect(train).toMatchObject({ state: 'done', detail: '2 trained adapters' });
