@@ -10,25 +10,38 @@ import { browserWebLlm } from '../engines/webllm/runtime';
 import { fakeWebLlm } from '../engines/webllm/fake-runtime';
 import { RpcClient } from '../protocol';
 import type { CheckpointAdapterRpc } from '../train/train-protocol';
-import { createEngine, fakeEnginesWanted } from './engines';
+import { createEngine, fakeEnginesWanted, type EngineFactoryOptions } from './engines';
+import { normalizeBaseUrl } from '../engines/server/settings';
+import { describeError } from './ports';
 import type { JobsState } from './jobs.svelte';
 import { ModelsState } from './models.svelte';
 import { PlaygroundState } from './playground.svelte';
 import type { StudioStore } from './ports';
 import { spawnModelWorker } from './workers';
 
-/** What the Models screen says when the server engine is picked but not built in. */
-export const SERVER_ENGINE_MISSING =
-  'The server engine (an OpenAI-compatible endpoint you run) is not part of this build yet.';
-
 /**
- * The one seam for engines the playground may use. The server engine plugs in here once it
- * exists (from `choice.serverUrl` and `choice.modelId`); every other kind comes from
- * createEngine.
+ * The one seam for engines the playground may use. A server engine is built from the URL the
+ * user typed (`choice.serverUrl`, checked here so a typo is a sentence, not a crash) and the
+ * API key held in the playground's memory; every other kind comes from createEngine.
  */
-export function playgroundEngine(kind: EngineKind, choice?: ModelChoice): Engine | string {
-  if (kind === 'server') return choice?.serverUrl ? SERVER_ENGINE_MISSING : 'Enter the server URL.';
-  return createEngine(kind);
+export function playgroundEngine(
+  kind: EngineKind,
+  choice?: ModelChoice,
+  secrets: { apiKey?: string } = {},
+  options: Pick<EngineFactoryOptions, 'fake'> = {},
+): Engine | string {
+  if (kind !== 'server') return createEngine(kind, options);
+  if (!choice?.serverUrl) return 'Enter the server URL.';
+  try {
+    const baseUrl = normalizeBaseUrl(choice.serverUrl);
+    const apiKey = secrets.apiKey?.trim();
+    return createEngine('server', {
+      ...options,
+      server: { baseUrl, ...(apiKey ? { apiKey } : {}) },
+    });
+  } catch (err) {
+    return describeError(err);
+  }
 }
 
 export function createModelsStates(
@@ -49,7 +62,7 @@ export function createModelsStates(
   const adapters = new RpcClient<CheckpointAdapterRpc>(spawnModelWorker);
   const playground = new PlaygroundState({
     jobs,
-    createEngine: playgroundEngine,
+    createEngine: (kind, choice, secrets) => playgroundEngine(kind, choice, secrets),
     checkpointAdapter: (checkpointId) => adapters.call('checkpointAdapter', { checkpointId }),
     accessToken: () => models.accessToken,
   });

@@ -7,6 +7,7 @@ import type { AdapterSpec } from '../engines/engine';
 import type { ModelChoice } from '../domain/models';
 import { ratingPrompt } from '../method/prompts';
 import { isCancel } from '../protocol';
+import { serverDestination } from '../engines/server/settings';
 import type { JobsState } from './jobs.svelte';
 import { describeError } from './ports';
 
@@ -16,7 +17,11 @@ export interface PlaygroundDeps {
    * An engine for `choice` (its kind, and for a server its URL), or a sentence saying why
    * that engine is not available.
    */
-  createEngine: (kind: EngineKind, choice: ModelChoice) => Engine | string;
+  createEngine: (
+    kind: EngineKind,
+    choice: ModelChoice,
+    secrets: { apiKey?: string },
+  ) => Engine | string;
   /** A trained checkpoint's LoRA as an AdapterSpec (the model worker reads it from the store). */
   checkpointAdapter: (checkpointId: string) => Promise<AdapterSpec>;
   /** The Hugging Face access token the Models screen holds (memory only). */
@@ -43,6 +48,8 @@ export class PlaygroundState {
   dtype = $state<'auto' | 'fp16' | 'fp32' | 'int4'>('auto');
   device = $state<'webgpu' | 'wasm'>('webgpu');
   serverUrl = $state('');
+  /** The server's API key: this tab's memory only, never stored. */
+  serverApiKey = $state('');
   localFiles = $state.raw<File[]>([]);
   model = $state<PlaygroundModel | null>(null);
   loading = $state(false);
@@ -67,6 +74,25 @@ export class PlaygroundState {
   private stopCurrent: AbortController | null = null;
 
   constructor(private readonly deps: PlaygroundDeps) {}
+
+  /**
+   * Where a server engine would send prompts, in words (README "Privacy"), or null while the
+   * typed URL is not a valid base URL.
+   */
+  get serverDestination(): string | null {
+    if (!this.serverUrl.trim()) return null;
+    try {
+      const d = serverDestination(this.serverUrl);
+      const where = d.thisMachine
+        ? 'this machine'
+        : d.unencrypted
+          ? 'another machine, over unencrypted http'
+          : 'another machine';
+      return `${d.origin} (${where})`;
+    } catch {
+      return null;
+    }
+  }
 
   /** What load() would load, or a sentence saying what is missing. */
   spec(): { spec: ModelSpec; choice: ModelChoice } | string {
@@ -103,11 +129,10 @@ export class PlaygroundState {
     }
     const source = kind === 'web-llm' ? 'web-llm' : kind === 'fake' ? 'fake' : 'server';
     const serverUrl = kind === 'server' ? this.serverUrl.trim() : undefined;
-    // ModelSpec has no 'server' source yet: the server engine gets its URL from the choice at
-    // the engine seam (state/models-open.ts playgroundEngine) and the model name from `id`.
-    const specSource = (source === 'server' ? 'server' : source) as ModelSpec['source'];
+    // The server engine gets its URL from the choice at the engine seam (models-open.ts
+    // playgroundEngine) and the model name from `id`.
     return {
-      spec: { id, source: specSource },
+      spec: { id, source },
       choice: { engine: kind, modelId: id, source, ...(serverUrl ? { serverUrl } : {}) },
     };
   }
@@ -117,7 +142,9 @@ export class PlaygroundState {
     const wanted = this.spec();
     if (typeof wanted === 'string') return this.fail(wanted);
     if (this.loading || this.generating) return false;
-    const engine = this.deps.createEngine(this.engineKind, wanted.choice);
+    const engine = this.deps.createEngine(this.engineKind, wanted.choice, {
+      apiKey: this.serverApiKey,
+    });
     if (typeof engine === 'string') return this.fail(engine);
     this.loading = true;
     this.error = null;

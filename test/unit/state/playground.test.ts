@@ -1,12 +1,14 @@
 // The playground (issue 9 §4) over the deterministic FakeEngine: load as a job, streamed
 // generation with the sampling settings, stop, adapters that change the output, the rating
-// prompt of the method, and the server engine's seam saying what is missing.
+// prompt of the method, and a server engine driven against a local OpenAI-compatible server.
 import { describe, expect, it } from 'vitest';
 import type { AdapterSpec, GenerateRequest } from '../../../src/lib/engines/engine';
 import { FakeEngine } from '../../../src/lib/engines/fake-engine';
 import { RATING_PROMPT_HEAD } from '../../../src/lib/method/prompts';
 import { JobsState } from '../../../src/lib/state/jobs.svelte';
-import { playgroundEngine, SERVER_ENGINE_MISSING } from '../../../src/lib/state/models-open';
+import { playgroundEngine } from '../../../src/lib/state/models-open';
+import { ServerEngine } from '../../../src/lib/engines/server/server-engine';
+import { startOpenAiTestServer } from '../../helpers/openai-test-server';
 import { PlaygroundState } from '../../../src/lib/state/playground.svelte';
 
 const adapter = (id: string): AdapterSpec => ({
@@ -129,14 +131,58 @@ describe('PlaygroundState', () => {
     expect(jobs.jobs).toEqual([]);
   });
 
-  it('the server engine seam names what is missing until the engine exists', () => {
-    const server = {
+  it('the server engine seam refuses a bad URL in words, and builds an engine for a good one', () => {
+    const choice = (serverUrl?: string) => ({
       engine: 'server' as const,
       source: 'server' as const,
       modelId: 'llama',
-      serverUrl: 'http://localhost:8000/v1',
-    };
-    expect(playgroundEngine('server', server)).toBe(SERVER_ENGINE_MISSING);
+      ...(serverUrl ? { serverUrl } : {}),
+    });
+    expect(playgroundEngine('server', choice())).toBe('Enter the server URL.');
+    expect(playgroundEngine('server', choice('ftp://x'))).toMatch(/http:\/\/ or https:\/\//);
+    const real = { fake: false };
+    expect(
+      playgroundEngine('server', choice('http://localhost:8000/v1/'), {}, real),
+    ).toBeInstanceOf(ServerEngine);
     expect(typeof playgroundEngine('fake')).toBe('object');
+  });
+
+  it('generates through a server of the user own (OpenAI wire format), with the API key', async () => {
+    const server = await startOpenAiTestServer({ models: ['tiny-fake'], apiKey: 'sk-play' });
+    try {
+      const jobs = new JobsState();
+      const pg = new PlaygroundState({
+        jobs,
+        createEngine: (kind, choice, secrets) =>
+          playgroundEngine(kind, choice, secrets, { fake: false }),
+        checkpointAdapter: async () => adapter('none'),
+        accessToken: () => '',
+      });
+      pg.engineKind = 'server';
+      pg.serverUrl = server.baseUrl;
+      pg.modelId = 'tiny-fake';
+      expect(pg.serverDestination).toMatch(
+        /^http:\/\/(localhost|127\.0\.0\.1):\d+ \(this machine\)$/,
+      );
+      pg.serverApiKey = 'wrong';
+      expect(await pg.load()).toBe(false);
+      expect(pg.error).toMatch(/401|API key/i);
+      pg.serverApiKey = 'sk-play';
+      expect(await pg.load()).toBe(true);
+      pg.prompt = 'Name a fruit.';
+      pg.sampling = { temperature: 0, topP: 1, topK: 0, maxTokens: 5, seed: 1 };
+      await pg.generate();
+      const expected = await server
+        .engine('tiny-fake')
+        .generate({
+          prompt: [{ role: 'user', content: 'Name a fruit.' }],
+          maxTokens: 5,
+          temperature: 0,
+        });
+      expect(pg.output).toBe(expected.text);
+      expect(server.requests.some((r) => r.path.endsWith('/chat/completions'))).toBe(true);
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FakeEngine } from '../../../src/lib/engines/fake-engine';
 import { MemoryBlobCache } from '../../../src/lib/engines/hf/blob-cache';
 import { JobsState } from '../../../src/lib/state/jobs.svelte';
+import { startOpenAiTestServer } from '../../helpers/openai-test-server';
 import { playgroundEngine } from '../../../src/lib/state/models-open';
 import { ModelsState } from '../../../src/lib/state/models.svelte';
 import { PlaygroundState } from '../../../src/lib/state/playground.svelte';
@@ -39,28 +40,37 @@ describe('Models screen', () => {
     );
   });
 
-  it('the server choice says where data goes and that the engine is not in this build', async () => {
-    const pg = new PlaygroundState({
-      jobs: new JobsState(),
-      createEngine: playgroundEngine,
-      checkpointAdapter: async () => {
-        throw new Error('unused');
-      },
-      accessToken: () => '',
-    });
-    render(PlaygroundPanel, { pg, adapterName: (id: string) => id, onassign: () => {} });
-    pg.engineKind = 'server'; // what the engine select binds
-    await tick();
-    expect((await screen.findByTestId('server-notice')).textContent).toMatch(/sent to this server/);
-    await fireEvent.input(screen.getByTestId('pg-server-url'), {
-      target: { value: 'http://localhost:8000/v1' },
-    });
-    await fireEvent.click(screen.getByTestId('pg-load'));
-    await waitFor(() =>
-      expect(screen.getByTestId('pg-error').textContent).toMatch(
-        /server engine .* not part of this build/,
-      ),
-    );
+  it('the server choice names where data goes, and a wrong model name is a clear error', async () => {
+    const server = await startOpenAiTestServer({ models: ['tiny-fake'] });
+    try {
+      const pg = new PlaygroundState({
+        jobs: new JobsState(),
+        createEngine: (kind, choice, secrets) =>
+          playgroundEngine(kind, choice, secrets, { fake: false }),
+        checkpointAdapter: async () => {
+          throw new Error('unused');
+        },
+        accessToken: () => '',
+      });
+      render(PlaygroundPanel, { pg, adapterName: (id: string) => id, onassign: () => {} });
+      pg.engineKind = 'server'; // what the engine select binds
+      await tick();
+      expect((await screen.findByTestId('server-notice')).textContent).toMatch(
+        /sent to this server/,
+      );
+      await fireEvent.input(screen.getByTestId('pg-server-url'), {
+        target: { value: server.baseUrl },
+      });
+      expect(screen.getByTestId('server-notice').textContent).toMatch(/\(this machine\)/);
+      await fireEvent.input(screen.getByTestId('pg-model-id'), { target: { value: 'not-served' } });
+      await fireEvent.click(screen.getByTestId('pg-load'));
+      await waitFor(
+        () => expect(screen.getByTestId('pg-error').textContent).toMatch(/not-served/),
+        { timeout: 10_000 },
+      );
+    } finally {
+      await server.close();
+    }
   });
 
   it('streams a fake model’s reply into the output and offers the roles', async () => {
