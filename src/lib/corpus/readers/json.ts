@@ -3,7 +3,7 @@
 // finds where each record starts and ends, so only one record is in memory at a time;
 // each record is then parsed with JSON.parse.
 import { InputError } from '../../protocol/errors';
-import { decodeText } from '../decode';
+import { decodeEntry } from './entry-text';
 import type { RawDocument } from '../types';
 import { checkCancel, reportIssue, startOffsetOf, type Entry, type ReadContext } from './context';
 import { chooseTextField, recordToDocument } from './fields';
@@ -194,7 +194,7 @@ export async function* readJson(entry: Entry, ctx: ReadContext): AsyncGenerator<
   const scanner = new JsonRecordScanner(file, ctx.maxRecordChars);
   let index = -1;
   let textField: string | undefined;
-  for await (const chunk of decodeText(entry.bytes, file, ctx.stats)) {
+  for await (const chunk of decodeEntry(entry, ctx)) {
     for (const { text, line } of scanner.feed(chunk)) {
       index++;
       if (index < start) continue;

@@ -1,7 +1,7 @@
 // Plain text, Markdown and HTML files: one file is one document (offset 0), so the whole
 // decoded text is held, bounded by maxRecordChars. Segmentation (method.md §2) splits it later.
 import { InputError } from '../../protocol/errors';
-import { decodeText } from '../decode';
+import { decodeEntry } from './entry-text';
 import type { DocumentFormat, RawDocument } from '../types';
 import { checkCancel, countSkip, startOffsetOf, type Entry, type ReadContext } from './context';
 
@@ -14,7 +14,7 @@ export async function* readWholeText(
   if (startOffsetOf(ctx, entry) > 0) return;
   const parts: string[] = [];
   let chars = 0;
-  for await (const text of decodeText(entry.bytes, entry.name, ctx.stats)) {
+  for await (const text of decodeEntry(entry, ctx, { markup: format === 'html' })) {
     checkCancel(ctx);
     chars += text.length;
     if (chars > ctx.maxRecordChars) {

@@ -5,7 +5,10 @@
 import { WARCParser } from 'warcio';
 import { InputError } from '../../protocol/errors';
 import type { RawDocument } from '../types';
+import { decodeBytes, type EncodingChoice } from '../decode';
+import { normaliseLabel } from '../encoding';
 import { peek } from './bytes';
+import { reportReplacements } from './entry-text';
 import { checkCancel, countSkip, startOffsetOf, type Entry, type ReadContext } from './context';
 import { htmlTitle } from './text';
 
@@ -52,7 +55,7 @@ export async function* readWarc(entry: Entry, ctx: ReadContext): AsyncGenerator<
         continue;
       }
       const body = await record.readFully(true);
-      const content = decodeBody(body, charsetOf(contentType), ctx);
+      const content = decodeBody(body, charsetOf(contentType), file, seen, ctx);
       if (!content.trim()) {
         countSkip(ctx, 'empty-text');
         continue;
@@ -75,22 +78,28 @@ export async function* readWarc(entry: Entry, ctx: ReadContext): AsyncGenerator<
   }
 }
 
-function charsetOf(contentType: string): string {
-  const m = /charset\s*=\s*"?([\w.:-]+)/i.exec(contentType);
-  return m?.[1] ?? 'utf-8';
+function charsetOf(contentType: string): string | undefined {
+  const m = /charset\s*=\s*"?([\w.:-]{1,40})/i.exec(contentType);
+  return m?.[1];
 }
 
-function decodeBody(body: Uint8Array, charset: string, ctx: ReadContext): string {
-  let decoder: TextDecoder;
-  try {
-    decoder = new TextDecoder(charset);
-  } catch {
-    decoder = new TextDecoder('utf-8'); // unknown label: UTF-8 is the web's default
-  }
-  const text = decoder.decode(body);
-  // Counts every U+FFFD, including the rare genuine one: good enough for a warning count.
-  for (let i = text.indexOf('\uFFFD'); i !== -1; i = text.indexOf('\uFFFD', i + 1)) {
-    ctx.stats.replacementChars++;
-  }
+/** The body in the charset of its Content-Type, else of its <meta charset>, else detected. */
+function decodeBody(
+  body: Uint8Array,
+  charset: string | undefined,
+  source: string,
+  record: number,
+  ctx: ReadContext,
+): string {
+  const counters = { replacementChars: 0 };
+  let choice: EncodingChoice | undefined;
+  const declared = charset && normaliseLabel(charset) ? charset : undefined;
+  const text = decodeBytes(body, counters, {
+    markup: true,
+    declared,
+    onEncoding: (c) => (choice = c),
+  });
+  ctx.stats.replacementChars += counters.replacementChars;
+  reportReplacements(ctx, source, counters.replacementChars, choice, record);
   return text;
 }
