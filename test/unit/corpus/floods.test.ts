@@ -4,7 +4,7 @@ import { gzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { splitLines } from '../../../src/lib/corpus/decode';
 import { readFile } from '../../../src/lib/corpus/read-file';
-import { file, readError } from './helpers';
+import { file, readAllDocs, readError } from './helpers';
 
 describe('floods and caps', () => {
   it('cancels a gzipped flood of blank lines between documents', async () => {
@@ -47,5 +47,22 @@ describe('floods and caps', () => {
       maxRecordChars: 1000,
     });
     expect(err.message).toMatch(/big\.jsonl, line 1: line is longer than 1000 characters/);
+  });
+});
+
+describe('record caps inside one chunk', () => {
+  it('reports a CSV row over the cap even when the whole row arrives at once', async () => {
+    const csv = `text\nshort\n"${'z'.repeat(3000)}"\nafter\n`;
+    const r = await readAllDocs(file('wide.csv', csv), { maxRecordChars: 1000 });
+    expect(r.docs.map((d) => d.content)).toEqual(['short', 'after']);
+    expect(r.issues[0]).toMatchObject({ source: 'wide.csv', line: 3, record: 2 });
+    expect(r.issues[0].message).toMatch(/row is longer than 1000 characters/);
+  });
+
+  it('refuses a JSON record over the cap even when it arrives in one chunk', async () => {
+    const err = await readError(file('wide.json', `[{"text":"${'w'.repeat(3000)}"}]`), {
+      maxRecordChars: 1000,
+    });
+    expect(err.message).toMatch(/wide\.json, line 1: record is longer than 1000 characters/);
   });
 });

@@ -78,6 +78,15 @@ export class CsvRowSplitter {
           restart = nl === -1 ? input.length : nl + 1;
           break;
         }
+        // Checked per row: one chunk can hold a complete row of any length.
+        if (row.end - row.start > this.maxRowChars) {
+          out.push({
+            cells: [],
+            line: rowLine,
+            bad: `row is longer than ${this.maxRowChars} characters`,
+          });
+          continue;
+        }
         out.push({ cells: row.cells, line: rowLine });
       }
       if (restart === -1) {

@@ -181,6 +181,13 @@ export class JsonRecordScanner {
 
   private end(chunk: string, endExclusive: number): ScannedRecord {
     const text = this.pending + chunk.slice(this.recordStart, endExclusive);
+    // Checked per record: one chunk can hold a complete record of any length.
+    if (text.length > this.maxRecordChars) {
+      throw new InputError(`record is longer than ${this.maxRecordChars} characters`, {
+        file: this.file,
+        line: this.recordLine,
+      });
+    }
     this.recording = false;
     this.pending = '';
     return { text, line: this.recordLine };
