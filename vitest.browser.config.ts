@@ -17,6 +17,7 @@ export default defineConfig({
       '@huggingface/tokenizers',
       '@mlc-ai/web-llm',
       '@mozilla/readability',
+      'chardet',
       'fflate',
       'hyparquet',
       'hyparquet-compressors',

@@ -95,8 +95,11 @@ const all = [];
 let total = 0;
 const rows = [];
 for (const file of manifest.documents) {
-  const raw = readFileSync(join(DIR, file), 'utf8');
-  total += Buffer.byteLength(raw);
+  const bytes = readFileSync(join(DIR, file));
+  // Pages may declare a legacy charset (one demo page is windows-1252).
+  const charset = /charset=["']?([\w-]+)/i.exec(bytes.subarray(0, 1024).toString('latin1'))?.[1];
+  const raw = new TextDecoder(charset ?? 'utf-8').decode(bytes);
+  total += bytes.length;
   let tokens;
   try {
     tokens = file.endsWith('.html') ? htmlTokens(raw) : mdTokens(raw);

@@ -66,7 +66,7 @@ async function walk(page: Page, { origin = '', inspect }: WalkOptions): Promise<
 
   // 2. One click loads and segments it.
   await page.getByTestId('load-demo').click();
-  await expect(page.getByTestId('count-documents')).toHaveText('40', { timeout: 90_000 });
+  await expect(page.getByTestId('count-documents')).toHaveText('41', { timeout: 90_000 });
   await expect(page.getByTestId('ingest-progress')).toHaveCount(0, { timeout: 90_000 });
   await expect(page.getByTestId('demo-offer')).toHaveCount(0);
   const job = page.getByTestId('job').first();

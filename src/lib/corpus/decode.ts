@@ -1,10 +1,12 @@
-// Text decoding for the readers: picks UTF-8 / UTF-16 from the BOM (or the NUL-byte
-// pattern of BOM-less UTF-16), refuses binary files that merely have a text extension,
-// and decodes chunk by chunk, replacing invalid bytes with U+FFFD and counting them.
+// Text decoding for the readers: picks UTF-16 from the BOM or the NUL-byte pattern of
+// BOM-less UTF-16, else the declared or detected 8-bit encoding (encoding.ts), refuses binary
+// files that merely have a text extension, and decodes chunk by chunk, replacing invalid
+// bytes with U+FFFD and counting them.
 import { InputError } from '../protocol/errors';
+import { chooseEncoding, type EncodingChoice, type TextEncoding } from './encoding';
 import { peek, type ByteSource } from './readers/bytes';
 
-export type TextEncoding = 'utf-8' | 'utf-16le' | 'utf-16be';
+export type { EncodingChoice, TextEncoding };
 
 /** How many bytes are inspected to decide encoding and binary-ness. */
 export const SNIFF_BYTES = 8192;
@@ -44,7 +46,7 @@ export function sniffEncoding(head: Uint8Array): TextEncoding | 'binary' {
 }
 
 /** The byte patterns of a genuine U+FFFD per encoding (so only replacements get counted). */
-const FFFD_BYTES: Record<TextEncoding, number[]> = {
+const FFFD_BYTES: Record<string, number[]> = {
   'utf-8': [0xef, 0xbf, 0xbd],
   'utf-16le': [0xfd, 0xff],
   'utf-16be': [0xff, 0xfd],
@@ -55,17 +57,22 @@ class GenuineReplacementCounter {
   private carry = new Uint8Array(0);
   private position = 0;
   count = 0;
-  constructor(private readonly encoding: TextEncoding) {}
+  private readonly pattern: number[] | undefined;
+  constructor(private readonly encoding: string) {
+    // Legacy encodings have no byte sequence for U+FFFD: every one is a replacement.
+    this.pattern = FFFD_BYTES[encoding];
+  }
 
   feed(chunk: Uint8Array): void {
-    const pattern = FFFD_BYTES[this.encoding];
+    const pattern = this.pattern;
+    if (!pattern) return;
     const last = pattern[pattern.length - 1];
     const bytes = this.carry.length ? joinTwo(this.carry, chunk) : chunk;
     const base = this.position - this.carry.length;
     // Only patterns that END inside this chunk are counted, so none is counted twice.
     let i = bytes.indexOf(last, this.carry.length ? this.carry.length : pattern.length - 1);
     while (i !== -1) {
-      const start = i - pattern.length + 1;
+      const start: number = i - pattern.length + 1;
       if (start >= 0 && pattern.every((b, k) => bytes[start + k] === b)) {
         if (this.encoding === 'utf-8' || (base + start) % 2 === 0) this.count++;
       }
@@ -89,25 +96,39 @@ function countChar(text: string, ch: string): number {
   return n;
 }
 
+export interface DecodeOptions {
+  /** HTML/XML: honour a `<meta charset>` or `<?xml encoding?>` declaration in the first bytes. */
+  markup?: boolean;
+  /** A charset from outside the bytes (an HTTP Content-Type in a WARC record). */
+  declared?: string;
+  /** Called once the encoding is chosen. */
+  onEncoding?: (choice: EncodingChoice) => void;
+}
+
 /**
- * Decodes a byte source to text chunks. Throws InputError for binary or empty files.
- * `counters.replacementChars` grows as invalid sequences are replaced.
+ * Decodes a byte source to text chunks in its declared or detected encoding (encoding.ts).
+ * Throws InputError for binary or empty files. `counters.replacementChars` grows as invalid
+ * sequences are replaced.
  */
 export async function* decodeText(
   source: ByteSource,
   file: string,
   counters: DecodeCounters,
+  opts: DecodeOptions = {},
 ): AsyncGenerator<string> {
   const { head, rest } = await peek(source, SNIFF_BYTES);
   if (head.length === 0) throw new InputError('file is empty', { file });
-  const encoding = sniffEncoding(head);
-  if (encoding === 'binary') {
+  const layout = sniffEncoding(head);
+  if (layout === 'binary') {
     throw new InputError(
       'looks like a binary file, not text (NUL or control bytes in the first 8 KB); ' +
         'check that the extension matches the content',
       { file },
     );
   }
+  const choice = chooseEncoding(head, layout, opts);
+  opts.onEncoding?.(choice);
+  const encoding = choice.encoding;
   // ignoreBOM:false makes the decoder drop a leading BOM for us.
   const decoder = new TextDecoder(encoding, { fatal: false, ignoreBOM: false });
   const genuine = new GenuineReplacementCounter(encoding);
@@ -126,6 +147,26 @@ export async function* decodeText(
   const tail = decoder.decode();
   update(tail);
   if (tail) yield tail;
+}
+
+/** Decodes a whole in-memory body (a WARC record) the same way as decodeText. */
+export function decodeBytes(
+  bytes: Uint8Array,
+  counters: DecodeCounters,
+  opts: DecodeOptions = {},
+): string {
+  const layout = sniffEncoding(bytes.subarray(0, SNIFF_BYTES));
+  const choice = chooseEncoding(
+    bytes.subarray(0, SNIFF_BYTES),
+    layout === 'binary' ? 'utf-8' : layout,
+    opts,
+  );
+  opts.onEncoding?.(choice);
+  const text = new TextDecoder(choice.encoding).decode(bytes);
+  const genuine = new GenuineReplacementCounter(choice.encoding);
+  genuine.feed(bytes);
+  counters.replacementChars += Math.max(0, countChar(text, '\uFFFD') - genuine.count);
+  return text;
 }
 
 /** A line of text with its 1-based line number. */
@@ -152,6 +193,10 @@ export async function* splitLines(
       const piece = partial + chunk.slice(start, nl);
       partial = '';
       line++;
+      // Checked per line, not per chunk: one chunk can hold a line of any length.
+      if (piece.length > maxLineChars) {
+        throw new InputError(`line is longer than ${maxLineChars} characters`, { file, line });
+      }
       yield { line, text: piece.endsWith('\r') ? piece.slice(0, -1) : piece };
       start = nl + 1;
       nl = chunk.indexOf('\n', start);

@@ -2,21 +2,12 @@
 // headers are ATX (`## Title`) and Setext (`Title` underlined with === or ---), as in
 // CommonMark; lines inside fenced code blocks are text, so a `# comment` in a shell snippet
 // never starts a section. List, quote and code lines are kept verbatim.
+import { linesToText, parseAtxHeader } from './text-lines';
 import type { Block } from './types';
 
 const fenceOpen = /^ {0,3}(`{3,}|~{3,})/;
-const atxHeader = /^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$/;
 const setextH1 = /^ {0,3}=+[ \t]*$/;
 const setextH2 = /^ {0,3}-+[ \t]*$/;
-
-/** Lines → text with runs of blank lines collapsed to one paragraph break. */
-function linesToText(lines: string[]): string {
-  return lines
-    .join('\n')
-    .replace(/[ \t]+$/gm, '')
-    .replace(/\n{3,}/g, '\n\n')
-    .trim();
-}
 
 /** Length of a leading YAML front matter block (--- ... ---), 0 if none. */
 function frontMatterEnd(lines: string[]): number {
@@ -56,9 +47,9 @@ export function markdownBlocks(markdown: string): Block[] {
       current.lines.push(line);
       continue;
     }
-    const atx = atxHeader.exec(line);
+    const atx = parseAtxHeader(line);
     if (atx) {
-      startBlock(atx[1].length, (atx[2] ?? '').trim());
+      startBlock(atx.level, atx.text);
       continue;
     }
     const isUnderline = setextH1.test(line) || setextH2.test(line);

@@ -30,6 +30,7 @@ type Kind =
   | 'tsv'
   | 'parquet'
   | 'warc'
+  | 'wet'
   | 'zip'
   | 'gz';
 
@@ -47,6 +48,7 @@ const EXTENSIONS: Record<string, Kind> = {
   tsv: 'tsv',
   parquet: 'parquet',
   warc: 'warc',
+  wet: 'wet',
   zip: 'zip',
   gz: 'gz',
 };
@@ -63,10 +65,25 @@ function kindOf(name: string): Kind | undefined {
   return EXTENSIONS[extensionOf(name)];
 }
 
+/**
+ * The format inside a .gz: from the inner extension, or a .warc / .wet part anywhere in the
+ * name (split crawls are often named "crawl.warc.00001.gz" or "part.wet-3.gz").
+ */
+function innerKindOfGz(name: string): Kind | undefined {
+  const inner = name.slice(0, -3);
+  const kind = kindOf(inner);
+  if (kind) return kind;
+  const base = inner.split('/').pop() ?? inner;
+  if (/\.warc(?:[.\-_]|$)/i.test(base)) return 'warc';
+  if (/\.wet(?:[.\-_]|$)/i.test(base)) return 'wet';
+  return undefined;
+}
+
 export function isSupportedFile(name: string): boolean {
   const kind = kindOf(name);
   if (kind !== 'gz') return kind !== undefined;
-  return isSupportedFile(name.slice(0, -3));
+  const inner = innerKindOfGz(name);
+  return inner !== undefined && inner !== 'gz';
 }
 
 function unsupported(name: string): InputError {
@@ -97,14 +114,18 @@ async function* readEntry(entry: Entry, ctx: ReadContext): AsyncGenerator<RawDoc
       return yield* readParquet(entry, ctx);
     case 'warc':
       return yield* readWarc(entry, ctx);
+    case 'wet':
+      return yield* readWarc(entry, ctx, true);
     case 'zip':
       return yield* readZip(entry, ctx, readEntry, isSupportedFile);
     case 'gz': {
       const innerName = entry.formatName.slice(0, -3);
-      const innerKind = kindOf(innerName);
+      const innerKind = innerKindOfGz(entry.formatName);
       if (!innerKind || innerKind === 'gz') throw unsupported(entry.name);
       // warcio inflates .warc.gz itself, record by record, keeping offsets in stored bytes.
-      if (innerKind === 'warc') return yield* readWarc(entry, ctx);
+      if (innerKind === 'warc' || innerKind === 'wet') {
+        return yield* readWarc(entry, ctx, innerKind === 'wet');
+      }
       const inner: Entry = {
         ...entry,
         formatName: innerName,

@@ -32,6 +32,12 @@ export interface SeedLineError {
   field?: string;
 }
 
+/** A pair that repeats an earlier one of the same file: its line and the first one's. */
+export interface SeedDuplicate {
+  line: number;
+  firstLine: number;
+}
+
 /** A seed file's detected shape, fields and first pairs, for the preview and mapping form. */
 export interface SeedPreview {
   file: string;
@@ -43,12 +49,16 @@ export interface SeedPreview {
   /** Pairs that would be imported. */
   valid: number;
   errors: SeedLineError[];
+  /** Pairs repeating an earlier pair (counted in `valid` only when not skipped). */
+  duplicates: SeedDuplicate[];
   /** Set when the file cannot be imported as it is (unknown shape: map the fields by hand). */
   problem: string | null;
 }
 
 export interface SeedImportOutcome {
   imported: number;
+  /** Duplicate pairs left out of the import. */
+  duplicatesSkipped: number;
   errors: SeedLineError[];
   /** Errors beyond those listed (the list is capped). */
   moreErrors: number;

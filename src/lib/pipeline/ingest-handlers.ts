@@ -45,11 +45,12 @@ export function createIngestHandlers(dbName?: string): Handlers<IngestSchema> {
       const result = await service.loadDemo(req, ctx);
       const seedResult = manifest.seed
         ? await seeds.importFromUrl(req.workspaceId, new URL(manifest.seed, req.baseUrl).href)
-        : { imported: 0, errors: [], moreErrors: 0 };
+        : { imported: 0, errors: [], moreErrors: 0, duplicatesSkipped: 0 };
       return { ...result, seeds: seedResult };
     },
-    previewSeeds: async (req) => (await open()).seeds.preview(req.file, req.mapping),
+    previewSeeds: async (req) =>
+      (await open()).seeds.preview(req.file, req.mapping, req.skipDuplicates),
     importSeeds: async (req) =>
-      (await open()).seeds.importFile(req.workspaceId, req.file, req.mapping),
+      (await open()).seeds.importFile(req.workspaceId, req.file, req.mapping, req.skipDuplicates),
   };
 }

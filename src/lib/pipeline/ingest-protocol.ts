@@ -49,12 +49,15 @@ export interface DemoRequest {
 export interface SeedPreviewRequest {
   file: File;
   mapping?: SeedFieldMapping;
+  /** Leave out pairs repeating an earlier pair of the file (default true). */
+  skipDuplicates?: boolean;
 }
 
 export interface SeedImportRequest {
   workspaceId: Id;
   file: File;
   mapping?: SeedFieldMapping;
+  skipDuplicates?: boolean;
 }
 
 export type IngestSchema = {

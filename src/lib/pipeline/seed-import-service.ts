@@ -17,10 +17,14 @@ export class SeedImporter {
     private readonly fetchFn: typeof fetch = (...args) => fetch(...args),
   ) {}
 
-  async preview(file: File, mapping?: SeedFieldMapping): Promise<SeedPreview> {
+  async preview(
+    file: File,
+    mapping?: SeedFieldMapping,
+    skipDuplicates = true,
+  ): Promise<SeedPreview> {
     const fields = await this.fields(file);
     try {
-      const parsed = await importSeeds(file, { mapping, previewSize: 5 });
+      const parsed = await importSeeds(file, { mapping, previewSize: 5, skipDuplicates });
       return {
         file: file.name,
         fields,
@@ -31,6 +35,7 @@ export class SeedImporter {
         ),
         valid: parsed.pairs.length,
         errors: parsed.errors.slice(0, maxListedErrors),
+        duplicates: parsed.duplicates.slice(0, maxListedErrors),
         problem: parsed.pairs.length ? null : `${file.name}: no valid seed pair in the file`,
       };
     } catch (err) {
@@ -43,6 +48,7 @@ export class SeedImporter {
         rows: [],
         valid: 0,
         errors: [],
+        duplicates: [],
         problem: err.message,
       };
     }
@@ -52,8 +58,9 @@ export class SeedImporter {
     workspaceId: Id,
     file: File,
     mapping?: SeedFieldMapping,
+    skipDuplicates = true,
   ): Promise<SeedImportOutcome> {
-    const parsed = await importSeeds(file, { mapping });
+    const parsed = await importSeeds(file, { mapping, skipDuplicates });
     if (!parsed.pairs.length) {
       const first = parsed.errors[0];
       throw new InputError(first ? first.message : 'no valid seed pair in the file', {
@@ -64,6 +71,7 @@ export class SeedImporter {
     await this.store.seeds.addMany(workspaceId, parsed.pairs);
     return {
       imported: parsed.pairs.length,
+      duplicatesSkipped: skipDuplicates ? parsed.duplicates.length : 0,
       errors: parsed.errors.slice(0, maxListedErrors),
       moreErrors: Math.max(0, parsed.errors.length - maxListedErrors),
     };

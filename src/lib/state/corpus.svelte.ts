@@ -59,6 +59,8 @@ export class CorpusState {
   /** Files an earlier session left unfinished; 'cancelled' ones wait for Resume. */
   unfinished = $derived(this.files.filter((f) => f.status !== 'done' && f.status !== 'failed'));
   failed = $derived(this.files.filter((f) => f.status === 'failed'));
+  /** Imported files with record issues (bad rows, bytes replaced with U+FFFD, ...). */
+  withIssues = $derived(this.files.filter((f) => f.status === 'done' && f.issues?.length));
 
   samplesReason = $state<DropReason | null>(null);
   samples = $state<SegmentRecord[]>([]);
@@ -74,6 +76,8 @@ export class CorpusState {
   seedMapping = $state<SeedFieldMapping | null>(null);
   seedResult = $state<SeedImportOutcome | null>(null);
   seedBusy = $state(false);
+  /** Leave out seed pairs that repeat an earlier pair of the file (issue 13 item 6). */
+  seedSkipDuplicates = $state(true);
 
   private client: RpcClient<IngestSchema>;
   /** Workspaces whose interrupted imports were already continued in this session. */
@@ -210,12 +214,19 @@ export class CorpusState {
     await this.previewSeeds();
   }
 
+  /** Switches duplicate skipping and recounts the preview's valid pairs. */
+  async setSeedSkipDuplicates(skip: boolean): Promise<void> {
+    this.seedSkipDuplicates = skip;
+    await this.previewSeeds(this.seedMapping ?? undefined);
+  }
+
   async previewSeeds(mapping?: SeedFieldMapping): Promise<void> {
     if (!this.seedFile) return;
     this.seedBusy = true;
     try {
       const preview = await this.client.call('previewSeeds', {
         file: this.seedFile,
+        skipDuplicates: this.seedSkipDuplicates,
         ...(mapping ? { mapping } : {}),
       });
       this.seedPreview = preview;
@@ -235,6 +246,7 @@ export class CorpusState {
       this.seedResult = await this.client.call('importSeeds', {
         workspaceId: ws,
         file: this.seedFile,
+        skipDuplicates: this.seedSkipDuplicates,
         ...(this.seedMapping ? { mapping: { ...this.seedMapping } } : {}),
       });
       this.seedFile = null;

@@ -36,15 +36,16 @@ describe('whole-file text readers', () => {
   });
 
   it('replaces and counts invalid UTF-8 bytes, but not genuine U+FFFD characters', async () => {
+    // Mostly valid UTF-8 (café, naïve, the genuine U+FFFD) with two corrupt bytes.
     const bytes = new Uint8Array([
-      ...enc('ok '),
+      ...enc('café ok '),
       0xff,
-      ...enc(' and '),
+      ...enc(' and naïve '),
       0xc3,
       ...enc(' end \uFFFD.'),
     ]);
     const r = await readAllDocs(file('bad.txt', bytes));
-    expect(r.docs[0].content).toBe('ok \uFFFD and \uFFFD end \uFFFD.');
+    expect(r.docs[0].content).toBe('café ok \uFFFD and naïve \uFFFD end \uFFFD.');
     expect(r.stats.replacementChars).toBe(2);
   });
 

@@ -18,6 +18,7 @@ const preview: Preview = {
   rows: [],
   valid: 0,
   errors: [],
+  duplicates: [],
   problem: 'Unknown columns: map the fields by hand',
 };
 
@@ -30,6 +31,8 @@ describe('SeedPanel field mapping', () => {
       mapping: null,
       result: null,
       busy: false,
+      skipDuplicates: true,
+      onskipduplicates: vi.fn(),
       onfile: vi.fn(),
       onmapping,
       onimport: vi.fn(),
@@ -48,5 +51,36 @@ describe('SeedPanel field mapping', () => {
       input: 'context',
       output: 'answer',
     });
+  });
+});
+
+describe('SeedPanel duplicates', () => {
+  it('lists duplicate pairs and toggles skipping them', async () => {
+    const onskipduplicates = vi.fn();
+    render(SeedPanel, {
+      count: 0,
+      preview: {
+        ...preview,
+        shape: 'alpaca',
+        valid: 2,
+        problem: null,
+        duplicates: [{ line: 3, firstLine: 1 }],
+      },
+      mapping: null,
+      result: null,
+      busy: false,
+      skipDuplicates: true,
+      onskipduplicates,
+      onfile: vi.fn(),
+      onmapping: vi.fn(),
+      onimport: vi.fn(),
+    });
+    expect(screen.getByTestId('seed-duplicates').textContent).toMatch(
+      /1 duplicate pair\s+\(line 3 repeats 1\)/,
+    );
+    const box = screen.getByLabelText('skip duplicates') as HTMLInputElement;
+    expect(box.checked).toBe(true);
+    await fireEvent.click(box);
+    expect(onskipduplicates).toHaveBeenCalledWith(false);
   });
 });

@@ -10,6 +10,8 @@ export interface ReadFileOptions extends ReaderOptions {
   maxArchiveDepth?: number;
   /** Cap on the inflated bytes of one archive or .gz (zip-bomb guard). Default 4 GiB. */
   maxUncompressedBytes?: number;
+  /** Entries allowed in one zip (tiny-entry floods). Default 1,000,000. */
+  maxArchiveEntries?: number;
   /** Largest single document / record / line, in characters. Default 32 Mi. */
   maxRecordChars?: number;
   /** Largest Parquet file read from inside an archive (needs random access). Default 512 MiB. */
@@ -64,6 +66,7 @@ export interface ReadContext {
   opts: ReadFileOptions;
   maxArchiveDepth: number;
   maxUncompressedBytes: number;
+  maxArchiveEntries: number;
   maxRecordChars: number;
   maxBufferedBytes: number;
   stats: ReadStats;
@@ -74,6 +77,7 @@ export function createContext(opts: ReadFileOptions): ReadContext {
     opts,
     maxArchiveDepth: opts.maxArchiveDepth ?? 2,
     maxUncompressedBytes: opts.maxUncompressedBytes ?? 4 * 1024 ** 3,
+    maxArchiveEntries: opts.maxArchiveEntries ?? 1_000_000,
     maxRecordChars: opts.maxRecordChars ?? 32 * 1024 ** 2,
     maxBufferedBytes: opts.maxBufferedBytes ?? 512 * 1024 ** 2,
     stats: opts.stats ?? createReadStats(),

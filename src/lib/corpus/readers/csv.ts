@@ -1,17 +1,12 @@
-// CSV / TSV: Papa Parse's low-level Parser fed one decoded chunk at a time; the last,
-// possibly incomplete row of each chunk is carried into the next (as Papa's own
-// streamers do), so quoted fields with newlines may span chunks. First row = header.
-import Papa from 'papaparse';
+// CSV / TSV: rows from CsvRowSplitter (Papa Parse fed one decoded chunk at a time, the last,
+// possibly incomplete row carried into the next, so quoted fields with newlines may span
+// chunks; rows with broken quoting are reported and skipped). First row = header.
 import { InputError } from '../../protocol/errors';
-import { decodeText } from '../decode';
+import { CsvRowSplitter, type CsvRow } from './csv-rows';
+import { decodeEntry } from './entry-text';
 import type { RawDocument } from '../types';
 import { checkCancel, reportIssue, startOffsetOf, type Entry, type ReadContext } from './context';
 import { TEXT_FIELD_CANDIDATES, chooseTextField, listFields, recordToDocument } from './fields';
-
-interface PapaResult {
-  data: string[][];
-  meta: { cursor: number };
-}
 
 /** Record index = 0-based data row (the header row is not a record). */
 export async function* readCsv(
@@ -21,26 +16,33 @@ export async function* readCsv(
 ): AsyncGenerator<RawDocument> {
   const file = entry.name;
   const start = startOffsetOf(ctx, entry);
-  let parser: Papa.Parser | undefined;
-  let carry = '';
+  const splitter = new CsvRowSplitter(delimiter, file, ctx.maxRecordChars);
   let header: string[] | undefined;
   let textField = '';
   let index = -1;
-  let line = 0;
 
-  const handleRows = function* (rows: string[][]): Generator<RawDocument> {
-    for (const row of rows) {
-      line++;
+  const handleRows = function* (rows: CsvRow[]): Generator<RawDocument> {
+    for (const { cells: row, line, bad } of rows) {
+      checkCancel(ctx);
       if (!header) {
+        if (bad) throw new InputError(`header row has broken quoting (${bad})`, { file, line });
         header = row.map((h) => h.trim());
         textField = pickColumn(header, ctx, file);
         continue;
       }
-      if (row.length === 1 && row[0] === '') continue; // blank line
+      if (!bad && row.length === 1 && row[0] === '') continue; // blank line
       index++;
       if (index < start) continue;
-      checkCancel(ctx);
       ctx.stats.records++;
+      if (bad) {
+        reportIssue(ctx, 'csv-quotes', {
+          source: file,
+          line,
+          record: index + 1,
+          message: `row skipped: unbalanced or misplaced quote (${bad}); reading goes on at the next line`,
+        });
+        continue;
+      }
       if (row.length !== header.length) {
         reportIssue(ctx, 'csv-columns', {
           source: file,
@@ -57,34 +59,11 @@ export async function* readCsv(
     }
   };
 
-  for await (const text of decodeText(entry.bytes, file, ctx.stats)) {
-    const input = carry + text;
-    parser ??= new Papa.Parser({ delimiter, newline: detectNewline(input), quoteChar: '"' });
-    const result = parser.parse(input, 0, true) as PapaResult;
-    carry = input.slice(result.meta.cursor);
-    if (carry.length > ctx.maxRecordChars) {
-      throw new InputError(
-        `row is longer than ${ctx.maxRecordChars} characters (unclosed quote?)`,
-        {
-          file,
-          line: line + 1,
-        },
-      );
-    }
-    yield* handleRows(result.data);
+  for await (const text of decodeEntry(entry, ctx)) {
+    yield* handleRows(splitter.feed(text));
   }
-  if (parser && carry) {
-    const result = parser.parse(carry, 0, false) as PapaResult;
-    yield* handleRows(result.data);
-  }
+  yield* handleRows(splitter.finish());
   if (!header) throw new InputError('file is empty', { file });
-}
-
-function detectNewline(text: string): '\n' | '\r\n' | '\r' {
-  const lf = text.indexOf('\n');
-  if (lf > 0 && text[lf - 1] === '\r') return '\r\n';
-  if (lf === -1 && text.includes('\r')) return '\r';
-  return '\n';
 }
 
 /** The text column: the user's choice must exist; else detection among the usual names. */

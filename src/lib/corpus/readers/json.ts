@@ -3,7 +3,7 @@
 // finds where each record starts and ends, so only one record is in memory at a time;
 // each record is then parsed with JSON.parse.
 import { InputError } from '../../protocol/errors';
-import { decodeText } from '../decode';
+import { decodeEntry } from './entry-text';
 import type { RawDocument } from '../types';
 import { checkCancel, reportIssue, startOffsetOf, type Entry, type ReadContext } from './context';
 import { chooseTextField, recordToDocument } from './fields';
@@ -181,6 +181,13 @@ export class JsonRecordScanner {
 
   private end(chunk: string, endExclusive: number): ScannedRecord {
     const text = this.pending + chunk.slice(this.recordStart, endExclusive);
+    // Checked per record: one chunk can hold a complete record of any length.
+    if (text.length > this.maxRecordChars) {
+      throw new InputError(`record is longer than ${this.maxRecordChars} characters`, {
+        file: this.file,
+        line: this.recordLine,
+      });
+    }
     this.recording = false;
     this.pending = '';
     return { text, line: this.recordLine };
@@ -194,7 +201,7 @@ export async function* readJson(entry: Entry, ctx: ReadContext): AsyncGenerator<
   const scanner = new JsonRecordScanner(file, ctx.maxRecordChars);
   let index = -1;
   let textField: string | undefined;
-  for await (const chunk of decodeText(entry.bytes, file, ctx.stats)) {
+  for await (const chunk of decodeEntry(entry, ctx)) {
     for (const { text, line } of scanner.feed(chunk)) {
       index++;
       if (index < start) continue;

@@ -1,7 +1,8 @@
 // JSON Lines: one record per line, streamed line by line. A malformed line is reported
 // with its line number and skipped; the rest of the file continues.
 import { InputError } from '../../protocol/errors';
-import { decodeText, splitLines } from '../decode';
+import { splitLines } from '../decode';
+import { decodeEntry } from './entry-text';
 import type { RawDocument } from '../types';
 import { checkCancel, reportIssue, startOffsetOf, type Entry, type ReadContext } from './context';
 import { chooseTextField, recordToDocument } from './fields';
@@ -12,12 +13,13 @@ export async function* readJsonl(entry: Entry, ctx: ReadContext): AsyncGenerator
   const file = entry.name;
   let index = -1;
   let textField: string | undefined;
-  const lines = splitLines(decodeText(entry.bytes, file, ctx.stats), file, ctx.maxRecordChars);
+  const lines = splitLines(decodeEntry(entry, ctx), file, ctx.maxRecordChars);
   for await (const { line, text } of lines) {
+    // Checked before the blank-line skip: a flood of blank lines must still notice cancel.
+    checkCancel(ctx);
     if (!text.trim()) continue;
     index++;
     if (index < start) continue;
-    checkCancel(ctx);
     ctx.stats.records++;
     let record: unknown;
     try {

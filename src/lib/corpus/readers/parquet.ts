@@ -12,7 +12,7 @@ import { compressors } from 'hyparquet-compressors';
 import { InputError } from '../../protocol/errors';
 import type { RawDocument } from '../types';
 import { readAll } from './bytes';
-import { checkCancel, startOffsetOf, type Entry, type ReadContext } from './context';
+import { checkCancel, reportIssue, startOffsetOf, type Entry, type ReadContext } from './context';
 import { chooseTextField, listFields, recordToDocument } from './fields';
 
 const TITLE_URL_COLUMNS = ['title', 'heading', 'headline', 'url', 'link', 'uri', 'source_url'];
@@ -61,19 +61,37 @@ export async function* readParquet(entry: Entry, ctx: ReadContext): AsyncGenerat
   const wanted = [textField, ...columns.filter((c) => TITLE_URL_COLUMNS.includes(c.toLowerCase()))];
   const totalRows = Number(metadata.num_rows);
   let groupStart = 0;
-  for (const group of metadata.row_groups) {
+  for (const [groupNo, group] of metadata.row_groups.entries()) {
     const groupEnd = groupStart + Number(group.num_rows);
     if (groupEnd > start) {
       checkCancel(ctx);
       const rowStart = Math.max(groupStart, start);
-      const rows = await parquetReadObjects({
-        file: buffer,
-        metadata,
-        columns: [...new Set(wanted)],
-        rowStart,
-        rowEnd: groupEnd,
-        compressors,
-      });
+      const read = (columns: string[]) =>
+        parquetReadObjects({
+          file: buffer,
+          metadata,
+          columns,
+          rowStart,
+          rowEnd: groupEnd,
+          compressors,
+        });
+      let rows: Record<string, unknown>[];
+      try {
+        rows = await read([...new Set(wanted)]);
+      } catch (err) {
+        // A corrupt page: name the row group and the column, skip the group, read the rest.
+        const column = await firstBadColumn([...new Set(wanted)], read);
+        const detail = err instanceof Error ? err.message : String(err);
+        reportIssue(ctx, 'parquet-corrupt', {
+          source: file,
+          record: rowStart + 1,
+          ...(column ? { field: column } : {}),
+          message:
+            `row group ${groupNo + 1} (rows ${rowStart + 1}-${groupEnd})` +
+            `${column ? `, column "${column}"` : ''} cannot be read (${detail}); its rows are skipped`,
+        });
+        rows = [];
+      }
       for (let k = 0; k < rows.length; k++) {
         checkCancel(ctx);
         ctx.stats.records++;
@@ -88,4 +106,19 @@ export async function* readParquet(entry: Entry, ctx: ReadContext): AsyncGenerat
       ctx.opts.onBytes?.(ctx.stats.bytesRead);
     }
   }
+}
+
+/** The first column that cannot be read on its own (undefined if each reads alone). */
+async function firstBadColumn(
+  columns: string[],
+  read: (columns: string[]) => Promise<unknown>,
+): Promise<string | undefined> {
+  for (const column of columns) {
+    try {
+      await read([column]);
+    } catch {
+      return column;
+    }
+  }
+  return undefined;
 }

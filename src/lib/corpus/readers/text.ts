@@ -1,7 +1,7 @@
 // Plain text, Markdown and HTML files: one file is one document (offset 0), so the whole
 // decoded text is held, bounded by maxRecordChars. Segmentation (method.md §2) splits it later.
 import { InputError } from '../../protocol/errors';
-import { decodeText } from '../decode';
+import { decodeEntry } from './entry-text';
 import type { DocumentFormat, RawDocument } from '../types';
 import { checkCancel, countSkip, startOffsetOf, type Entry, type ReadContext } from './context';
 
@@ -14,7 +14,7 @@ export async function* readWholeText(
   if (startOffsetOf(ctx, entry) > 0) return;
   const parts: string[] = [];
   let chars = 0;
-  for await (const text of decodeText(entry.bytes, entry.name, ctx.stats)) {
+  for await (const text of decodeEntry(entry, ctx, { markup: format === 'html' })) {
     checkCancel(ctx);
     chars += text.length;
     if (chars > ctx.maxRecordChars) {
@@ -39,10 +39,18 @@ export async function* readWholeText(
   yield doc;
 }
 
-/** The <title> of an HTML page (cheap regex: the HTML extractor does the real parsing). */
+/**
+ * The <title> of an HTML page (a cheap scan: the HTML extractor does the real parsing). Found
+ * with indexOf, once: the regex it replaces rescanned the page from every unclosed "<title".
+ */
 export function htmlTitle(html: string): string | undefined {
-  const m = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(html.slice(0, 65536));
-  const title = m?.[1]
+  const head = html.slice(0, 65536).toLowerCase();
+  const open = head.indexOf('<title');
+  const after = open === -1 ? -1 : head.indexOf('>', open);
+  const close = after === -1 ? -1 : head.indexOf('</title>', after);
+  if (close === -1) return undefined;
+  const title = html
+    .slice(after + 1, close)
     .replace(/&amp;/g, '&')
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')

@@ -1,18 +1,43 @@
 // WARC / WARC.gz web archives via warcio's WARCParser (which inflates per-record gzip
 // itself, so offsets are byte offsets in the file as stored). Only HTTP `response`
 // records with an HTML body become documents: method.md §2 segments text under HTML
-// headers. Everything else is counted as skipped with its reason.
-import { WARCParser } from 'warcio';
+// headers. WET files (Common Crawl's extracted text) give their `conversion` records as
+// text. Everything else is counted as skipped with its reason. Record boundaries are
+// checked (warcio only warns): a wrong Content-Length or a truncated gzip member is an issue.
+import { WARCParser, type WARCRecord } from 'warcio';
 import { InputError } from '../../protocol/errors';
 import type { RawDocument } from '../types';
-import { peek } from './bytes';
-import { checkCancel, countSkip, startOffsetOf, type Entry, type ReadContext } from './context';
+import { decodeBytes, type EncodingChoice } from '../decode';
+import { normaliseLabel } from '../encoding';
+import { countBytes, peek } from './bytes';
+import { reportReplacements } from './entry-text';
+import {
+  checkCancel,
+  countSkip,
+  reportIssue,
+  startOffsetOf,
+  type Entry,
+  type ReadContext,
+} from './context';
 import { htmlTitle } from './text';
 
 const HTML_TYPES = ['text/html', 'application/xhtml+xml'];
 
-/** RawDocument.offset = byte offset of the WARC record in the (possibly gzipped) file. */
-export async function* readWarc(entry: Entry, ctx: ReadContext): AsyncGenerator<RawDocument> {
+/** Where the last record ended, to check that the next one starts right after it. */
+interface RecordEnd {
+  record: number;
+  end: number;
+}
+
+/**
+ * RawDocument.offset = byte offset of the WARC record in the (possibly gzipped) file.
+ * `wet`: Common Crawl's extracted text (WET): `conversion` records of plain text.
+ */
+export async function* readWarc(
+  entry: Entry,
+  ctx: ReadContext,
+  wet = false,
+): AsyncGenerator<RawDocument> {
   const file = entry.name;
   const start = startOffsetOf(ctx, entry);
   // A top-level file resumes by slicing at the record boundary; elsewhere records are skipped.
@@ -25,10 +50,18 @@ export async function* readWarc(entry: Entry, ctx: ReadContext): AsyncGenerator<
   }
   const gzipped = head[0] === 0x1f && head[1] === 0x8b;
   if (!gzipped && !new TextDecoder().decode(head).startsWith('WARC/')) {
-    throw new InputError('not a WARC file (it does not start with "WARC/")', { file });
+    throw new InputError(`not a ${wet ? 'WET' : 'WARC'} file (it does not start with "WARC/")`, {
+      file,
+    });
   }
-  const parser = new WARCParser(rest);
+  let total = base;
+  const parser = new WARCParser(countBytes(rest, (n) => (total = base + n)));
+  // Between records: "\r\n\r\n" in a plain file, nothing between gzip members.
+  const separator = gzipped ? 0 : 4;
+  const issue = (record: number, message: string) =>
+    reportIssue(ctx, 'warc-malformed', { source: file, record, message });
   let seen = 0;
+  let last: RecordEnd | undefined;
   try {
     for await (const record of parser) {
       const offset = base + parser.offset;
@@ -36,33 +69,29 @@ export async function* readWarc(entry: Entry, ctx: ReadContext): AsyncGenerator<
       if (offset < start) continue;
       checkCancel(ctx);
       ctx.stats.records++;
-      if (record.warcType !== 'response') {
-        countSkip(ctx, 'warc-not-response');
+      // warcio only warns on the console when a Content-Length is wrong: here it is an issue.
+      if (last && offset > last.end + separator) {
+        issue(
+          last.record,
+          `Content-Length is too small: ${offset - last.end - separator} bytes follow the record ` +
+            'before the next one; its text may be cut short',
+        );
+      }
+      if (!(record.warcHeaders.protocol ?? '').startsWith('WARC/')) {
+        issue(
+          seen,
+          'record skipped: it does not start with a "WARC/" line (' +
+            (gzipped ? 'a truncated or corrupt gzip member, or ' : '') +
+            'the record before it may give a Content-Length that is too large and have swallowed its start)',
+        );
+        await record.skipFully();
+        last = { record: seen, end: offset + parser.recordLength };
         continue;
       }
-      const http = record.httpHeaders;
-      const contentType = http?.headers.get('content-type')?.toLowerCase() ?? '';
-      if (!HTML_TYPES.some((t) => contentType.startsWith(t))) {
-        countSkip(ctx, 'warc-not-html');
-        continue;
-      }
-      const status = Number(http?.statusCode ?? 200);
-      if (status < 200 || status >= 300) {
-        countSkip(ctx, 'warc-not-ok');
-        continue;
-      }
-      const body = await record.readFully(true);
-      const content = decodeBody(body, charsetOf(contentType), ctx);
-      if (!content.trim()) {
-        countSkip(ctx, 'empty-text');
-        continue;
-      }
-      const doc: RawDocument = { source: file, offset, format: 'html', content };
-      const url = record.warcTargetURI;
-      if (url) doc.url = url;
-      const title = htmlTitle(content);
-      if (title) doc.title = title;
-      yield doc;
+      const doc = await documentOf(record, { file, offset, record: seen, wet }, ctx);
+      await record.skipFully();
+      last = { record: seen, end: offset + parser.recordLength };
+      if (doc) yield doc;
     }
   } catch (err) {
     if (err instanceof InputError || (err instanceof Error && err.name === 'CancelledError'))
@@ -73,24 +102,87 @@ export async function* readWarc(entry: Entry, ctx: ReadContext): AsyncGenerator<
       record: seen + 1,
     });
   }
+  const size = entry.blob && !sliced ? entry.blob.size : total;
+  const end = last ? last.end + separator : start;
+  if (size > end && (last || seen === 0)) {
+    issue(
+      seen + 1,
+      `the last ${size - end} bytes (from byte ${end}) could not be read as records: ` +
+        (gzipped ? 'a truncated or corrupt gzip member' : 'a truncated or malformed record'),
+    );
+  }
 }
 
-function charsetOf(contentType: string): string {
-  const m = /charset\s*=\s*"?([\w.:-]+)/i.exec(contentType);
-  return m?.[1] ?? 'utf-8';
+interface Place {
+  file: string;
+  offset: number;
+  record: number;
+  wet: boolean;
 }
 
-function decodeBody(body: Uint8Array, charset: string, ctx: ReadContext): string {
-  let decoder: TextDecoder;
-  try {
-    decoder = new TextDecoder(charset);
-  } catch {
-    decoder = new TextDecoder('utf-8'); // unknown label: UTF-8 is the web's default
+/** The document of one record, or null (counted) when it holds no page text. */
+async function documentOf(
+  record: WARCRecord,
+  at: Place,
+  ctx: ReadContext,
+): Promise<RawDocument | null> {
+  if (record.warcType !== (at.wet ? 'conversion' : 'response')) {
+    countSkip(ctx, at.wet ? 'wet-not-conversion' : 'warc-not-response');
+    return null;
   }
-  const text = decoder.decode(body);
-  // Counts every U+FFFD, including the rare genuine one: good enough for a warning count.
-  for (let i = text.indexOf('\uFFFD'); i !== -1; i = text.indexOf('\uFFFD', i + 1)) {
-    ctx.stats.replacementChars++;
+  let contentType: string;
+  if (at.wet) {
+    contentType = record.warcContentType?.toLowerCase() ?? 'text/plain';
+  } else {
+    const http = record.httpHeaders;
+    contentType = http?.headers.get('content-type')?.toLowerCase() ?? '';
+    if (!HTML_TYPES.some((t) => contentType.startsWith(t))) {
+      countSkip(ctx, 'warc-not-html');
+      return null;
+    }
+    const status = Number(http?.statusCode ?? 200);
+    if (status < 200 || status >= 300) {
+      countSkip(ctx, 'warc-not-ok');
+      return null;
+    }
   }
+  const body = await record.readFully(true);
+  const content = decodeBody(body, charsetOf(contentType), !at.wet, at, ctx);
+  if (!content.trim()) {
+    countSkip(ctx, 'empty-text');
+    return null;
+  }
+  const doc: RawDocument = {
+    source: at.file,
+    offset: at.offset,
+    format: at.wet ? 'text' : 'html',
+    content,
+  };
+  const url = record.warcTargetURI;
+  if (url) doc.url = url;
+  const title = at.wet ? undefined : htmlTitle(content);
+  if (title) doc.title = title;
+  return doc;
+}
+
+function charsetOf(contentType: string): string | undefined {
+  const m = /charset\s*=\s*"?([\w.:-]{1,40})/i.exec(contentType);
+  return m?.[1];
+}
+
+/** The body in the charset of its Content-Type, else of its <meta charset>, else detected. */
+function decodeBody(
+  body: Uint8Array,
+  charset: string | undefined,
+  markup: boolean,
+  at: Place,
+  ctx: ReadContext,
+): string {
+  const counters = { replacementChars: 0 };
+  let choice: EncodingChoice | undefined;
+  const declared = charset && normaliseLabel(charset) ? charset : undefined;
+  const text = decodeBytes(body, counters, { markup, declared, onEncoding: (c) => (choice = c) });
+  ctx.stats.replacementChars += counters.replacementChars;
+  reportReplacements(ctx, at.file, counters.replacementChars, choice, at.record);
   return text;
 }

@@ -3,7 +3,13 @@
 // ShareGPT, prompt/response, Dolly — detected per file from its first records, or an
 // explicit field mapping. Every bad record is reported by line; good ones are kept.
 import { InputError } from '../../protocol/errors';
-import type { NewSeedPair, SeedFieldMapping, SeedLineError, SeedShape } from '../../domain/seeds';
+import type {
+  NewSeedPair,
+  SeedDuplicate,
+  SeedFieldMapping,
+  SeedLineError,
+  SeedShape,
+} from '../../domain/seeds';
 import { listFields } from '../readers/fields';
 import { readSeedRecords } from './records';
 
@@ -13,11 +19,15 @@ export interface SeedImportOptions {
   mapping?: SeedFieldMapping;
   /** How many pairs to return in `preview` (default 5). */
   previewSize?: number;
+  /** Leave out pairs identical to an earlier one in the file (default true). */
+  skipDuplicates?: boolean;
 }
 
 export interface SeedImportResult {
   pairs: NewSeedPair[];
   errors: SeedLineError[];
+  /** Pairs equal (instruction, input, output) to an earlier pair of the file. */
+  duplicates: SeedDuplicate[];
   shape: SeedShape;
   /** The mapping used for flat shapes (shown to the user so they can correct it). */
   mapping?: SeedFieldMapping;
@@ -107,14 +117,25 @@ function extractFlat(rec: Record<string, unknown>, m: SeedFieldMapping, line: nu
   return input ? { instruction, input, output } : { instruction, output };
 }
 
-/** Message content is a string or (OpenAI) a list of parts with `text`. */
+/** Part types that carry text; image, audio and tool parts contribute none. */
+const TEXT_PART_TYPES = ['text', 'input_text', 'output_text'];
+
+/**
+ * Message content is a string or a list of parts, `[{type: 'text', text}]` (OpenAI) or
+ * `[{type: 'text', value}]` (several exports); text parts are joined by newlines.
+ */
 function contentText(content: unknown): string | undefined {
   if (typeof content === 'string') return content.trim();
   if (Array.isArray(content)) {
-    return content
-      .map((p) => (isObject(p) && typeof p.text === 'string' ? p.text : ''))
-      .join('')
-      .trim();
+    const parts: string[] = [];
+    for (const p of content) {
+      if (typeof p === 'string') parts.push(p);
+      else if (isObject(p) && (p.type === undefined || TEXT_PART_TYPES.includes(String(p.type)))) {
+        const body = typeof p.text === 'string' ? p.text : p.value;
+        if (typeof body === 'string') parts.push(body);
+      }
+    }
+    return parts.join('\n').trim();
   }
   return undefined;
 }
@@ -173,15 +194,29 @@ export async function importSeeds(
         file.name,
       );
   const pairs: NewSeedPair[] = [];
+  const duplicates: SeedDuplicate[] = [];
+  const firstLine = new Map<string, number>();
+  const skip = opts.skipDuplicates ?? true;
   for (const { line, value } of records) {
     const got = extract(value, detected, line);
-    if ('message' in got) errors.push(got);
-    else pairs.push({ ...got, source: file.name });
+    if ('message' in got) {
+      errors.push(got);
+      continue;
+    }
+    // The same pair twice weighs it twice in fine-tuning: reported, and skipped by default.
+    const key = JSON.stringify([got.instruction, got.input ?? '', got.output]);
+    const first = firstLine.get(key);
+    if (first !== undefined) {
+      duplicates.push({ line, firstLine: first });
+      if (skip) continue;
+    } else firstLine.set(key, line);
+    pairs.push({ ...got, source: file.name });
   }
   errors.sort((a, b) => a.line - b.line);
   return {
     pairs,
     errors,
+    duplicates,
     shape: detected.shape,
     mapping: detected.mapping,
     preview: pairs.slice(0, opts.previewSize ?? 5),
