@@ -2,20 +2,39 @@
 // headers are ATX (`## Title`) and Setext (`Title` underlined with === or ---), as in
 // CommonMark; lines inside fenced code blocks are text, so a `# comment` in a shell snippet
 // never starts a section. List, quote and code lines are kept verbatim.
+//
+// No pattern here may backtrack over a long run of spaces (issue 13 item 1): trailing
+// whitespace is trimmed with trimEnd and ATX headers are parsed by hand, since patterns like
+// /[ \t]+$/ or /(.*?)(?:[ \t]+#+)?[ \t]*$/ are quadratic on a line of many spaces.
 import type { Block } from './types';
 
 const fenceOpen = /^ {0,3}(`{3,}|~{3,})/;
-const atxHeader = /^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$/;
+const atxOpen = /^ {0,3}(#{1,6})(?=[ \t]|$)/;
 const setextH1 = /^ {0,3}=+[ \t]*$/;
 const setextH2 = /^ {0,3}-+[ \t]*$/;
 
 /** Lines → text with runs of blank lines collapsed to one paragraph break. */
 function linesToText(lines: string[]): string {
   return lines
+    .map((line) => line.trimEnd())
     .join('\n')
-    .replace(/[ \t]+$/gm, '')
     .replace(/\n{3,}/g, '\n\n')
     .trim();
+}
+
+/** An ATX header's level and text (`## Title ##` → [2, 'Title']), or undefined. */
+function atxHeader(line: string): [number, string] | undefined {
+  const open = atxOpen.exec(line);
+  if (!open) return undefined;
+  let text = line.slice(open[0].length).trim();
+  // An optional closing sequence: a run of # preceded by a space (or the whole text).
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 35) end--;
+  if (end === 0) text = '';
+  else if (end < text.length && (text[end - 1] === ' ' || text[end - 1] === '\t')) {
+    text = text.slice(0, end).trimEnd();
+  }
+  return [open[1].length, text];
 }
 
 /** Length of a leading YAML front matter block (--- ... ---), 0 if none. */
@@ -56,9 +75,9 @@ export function markdownBlocks(markdown: string): Block[] {
       current.lines.push(line);
       continue;
     }
-    const atx = atxHeader.exec(line);
+    const atx = atxHeader(line);
     if (atx) {
-      startBlock(atx[1].length, (atx[2] ?? '').trim());
+      startBlock(atx[0], atx[1]);
       continue;
     }
     const isUnderline = setextH1.test(line) || setextH2.test(line);
@@ -75,8 +94,26 @@ export function markdownBlocks(markdown: string): Block[] {
   return blocks.filter((b, i) => i > 0 || b.text.length > 0);
 }
 
-/** Plain text has no headers: one headerless block, paragraphs split later on blank lines. */
+/**
+ * Plain text has no headers: one headerless block, paragraphs split later on blank lines.
+ * A file of one document per line (no blank line at all, long lines: a dump of records) is
+ * one block per line instead, so the segmenter never packs two documents into one segment.
+ */
 export function textBlocks(text: string): Block[] {
   const normalised = linesToText(text.replace(/\r\n?/g, '\n').split('\n'));
-  return normalised.length > 0 ? [{ level: 0, text: normalised }] : [];
+  if (normalised.length === 0) return [];
+  if (isOneDocumentPerLine(normalised)) {
+    return normalised.split('\n').map((line) => ({ level: 0, text: line.trim() }));
+  }
+  return [{ level: 0, text: normalised }];
+}
+
+/** Lines that are documents: at least 3, no blank line, and the median line ≥ 200 chars. */
+export const documentLineChars = 200;
+function isOneDocumentPerLine(text: string): boolean {
+  if (text.includes('\n\n')) return false;
+  const lengths = text.split('\n').map((l) => l.length);
+  if (lengths.length < 3) return false;
+  lengths.sort((a, b) => a - b);
+  return lengths[lengths.length >> 1] >= documentLineChars;
 }
