@@ -92,6 +92,13 @@ const flatTags = new Set([
 /** A tag; attributes stop at the next `<`, so an unclosed tag costs one scan to it. */
 const tagPattern = /<(\/?)([a-zA-Z!][a-zA-Z0-9:-]*)[^<>]*>/g;
 
+/**
+ * Tags kept past the limit (headers carry the segment structure, <pre> the whitespace): a
+ * page cannot nest them deeply by accident, and a flood of them is cut 64 levels later.
+ */
+const keptPastLimit = new Set(['h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'pre']);
+const keptLevels = 64;
+
 function depthChange(m: RegExpExecArray): number {
   if (flatTags.has(m[2].toLowerCase()) || m[0].endsWith('/>')) return 0;
   return m[1] ? -1 : 1;
@@ -114,14 +121,28 @@ export function flattenDeepNesting(html: string, limit = maxParseDepth): string 
     }
   }
   if (!exceeded) return html;
+  // Second pass: `depth` counts the elements kept open; a closing tag first closes a dropped
+  // opener of its name (the innermost ones were the dropped ones), else a kept one.
   const out: string[] = [];
+  const droppedOpen = new Map<string, number>();
   let copied = 0;
   depth = 0;
   tagPattern.lastIndex = 0;
   for (let m = tagPattern.exec(html); m; m = tagPattern.exec(html)) {
     const change = depthChange(m);
-    const drop = (change > 0 && depth >= limit) || (change < 0 && depth > limit);
-    depth = Math.max(0, depth + change);
+    if (change === 0) continue;
+    const name = m[2].toLowerCase();
+    let drop = false;
+    if (change > 0) {
+      drop = depth >= (keptPastLimit.has(name) ? limit + keptLevels : limit);
+      if (drop) droppedOpen.set(name, (droppedOpen.get(name) ?? 0) + 1);
+      else depth++;
+    } else {
+      const open = droppedOpen.get(name) ?? 0;
+      drop = open > 0;
+      if (drop) droppedOpen.set(name, open - 1);
+      else depth = Math.max(0, depth - 1);
+    }
     if (drop) {
       out.push(html.slice(copied, m.index), ' ');
       copied = m.index + m[0].length;

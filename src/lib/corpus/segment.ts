@@ -276,16 +276,22 @@ export function segmentBlocks(blocks: readonly Block[], opts: SegmentOptions): S
 
 /**
  * Turns one document into segments (kept ones without `dropReason`, dropped ones with it).
- * Pure and synchronous: runs in the ingest Web Worker and in Node tests alike.
+ * Pure and synchronous: runs in the ingest Web Worker and in Node tests alike. `issues` says
+ * when an HTML page took a cheaper path (too deeply nested or too large for Readability):
+ * its text is still segmented, and the caller can report the issue for the document.
  */
 export function segmentDocument(
   doc: RawDocument,
   opts: SegmentOptions,
-): { title?: string; segments: Segment[] } {
+): { title?: string; segments: Segment[]; issues?: string[] } {
   if (doc.format === 'html') {
     const extracted = extractHtml(doc.content);
     const title = doc.title ?? extracted.title;
-    return { ...(title ? { title } : {}), segments: segmentBlocks(extracted.blocks, opts) };
+    return {
+      ...(title ? { title } : {}),
+      segments: segmentBlocks(extracted.blocks, opts),
+      ...(extracted.issues ? { issues: extracted.issues } : {}),
+    };
   }
   const blocks = doc.format === 'markdown' ? markdownBlocks(doc.content) : textBlocks(doc.content);
   return { ...(doc.title ? { title: doc.title } : {}), segments: segmentBlocks(blocks, opts) };
