@@ -132,7 +132,7 @@ export function flattenDeepNesting(html: string, limit = maxParseDepth): string 
     const change = depthChange(m);
     if (change === 0) continue;
     const name = m[2].toLowerCase();
-    let drop = false;
+    let drop: boolean;
     if (change > 0) {
       drop = depth >= (keptPastLimit.has(name) ? limit + keptLevels : limit);
       if (drop) droppedOpen.set(name, (droppedOpen.get(name) ?? 0) + 1);
