@@ -17,7 +17,7 @@
 //   chrome inside an article does not ride along with the article's text.
 // - A header that introduces nothing must not swallow the article after it (issue 13 item
 //   7): a blank header is no header (its text stays with the section in progress), and a
-//   widget label ("Share this", "Advertisement", navigation-words.ts) keeps only the short
+//   widget label ("Share this", "Follow us", navigation-words.ts) keeps only the short
 //   lines right after it; from the first prose paragraph on, the text goes back to the
 //   section in progress, as if the label were not there.
 // - Stated alternative to the paper's 'too-long' rule (`packLongSections`, off by default):

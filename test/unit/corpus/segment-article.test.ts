@@ -66,19 +66,22 @@ describe('headers that introduce nothing do not swallow the article', () => {
     );
   });
 
-  it('a section header (comments, related) still owns its prose', () => {
-    const blocks: Block[] = [
-      { level: 1, header: 'Story', text: prose(700, 4) },
-      { level: 2, header: '3 Comments', text: `${prose(300, 5)}\n\n${prose(300, 6)}` },
-    ];
-    const segs = segmentBlocks(blocks, defaultSegmentOptions);
-    expect(keptText(segs)).not.toContain(prose(300, 5));
-    expect(segs.at(-1)).toMatchObject({ dropReason: 'navigation-header' });
-  });
+  it.each(['3 Comments', 'Advertisement', 'Free Newsletter'])(
+    'a section header (%s) still owns its prose: ad copy and pitches are prose too',
+    (header) => {
+      const blocks: Block[] = [
+        { level: 1, header: 'Story', text: prose(700, 4) },
+        { level: 2, header, text: `${prose(300, 5)}\n\n${prose(300, 6)}` },
+      ];
+      const segs = segmentBlocks(blocks, defaultSegmentOptions);
+      expect(keptText(segs)).not.toContain(prose(300, 5));
+      expect(segs.at(-1)).toMatchObject({ dropReason: 'navigation-header' });
+    },
+  );
 
   it('tells labels from sections, in several languages', () => {
     expect(navigationKind('Share this post')).toBe('label');
-    expect(navigationKind('Advertisement')).toBe('label');
+    expect(navigationKind('Advertisement')).toBe('section');
     expect(navigationKind('Diesen Artikel teilen')).toBe('label');
     expect(navigationKind('Related posts')).toBe('section');
     expect(navigationKind('Share and comments')).toBe('section');
