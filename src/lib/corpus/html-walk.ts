@@ -35,9 +35,12 @@ const chromeToken = new RegExp(
   `^(?:(?:${chromePrefix})[-_])?(?:${chromeWord})(?:[-_](?:${chromeSuffix}|${chromeWord}))*$`,
   'i',
 );
-/** Visually hidden headers ("sr-only" and the like, or an inline display:none). */
+/**
+ * Visually hidden headers ("sr-only" and the like, or an inline display:none). Bootstrap's
+ * "d-none" is left out: with "d-md-block" it is a header shown on wider screens.
+ */
 const hiddenClass =
-  /(?:^|\s)(?:sr-only|visually-?hidden|screen-reader-(?:text|only)|hidden-visually|a11y-hidden|element-invisible|offscreen|d-none|is-hidden)(?:\s|$)/i;
+  /(?:^|\s)(?:sr-only|visually-?hidden|screen-reader-(?:text|only)|hidden-visually|a11y-hidden|element-invisible|offscreen|is-hidden)(?:\s|$)/i;
 const hiddenStyle = /(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)/i;
 
 const containerTags = new Set(['div', 'section', 'ul', 'ol', 'table', 'span', 'p']);
