@@ -191,8 +191,9 @@ all.forEach((s, idx) => {
   if (s.level === 1 || planned.has(`${s.file}\u0000${s.header}`)) return;
   if (s.text.length < MIN || s.text.length > MAX) return;
   const where = `${s.file} ${JSON.stringify(s.header)}`;
-  if (s.header === '' || s.header === s.header.toUpperCase())
-    problems.push(`${where}: unplanned empty/caps header`);
+  // A blank header is not junk: its text continues the section before it (issue 13 item 7).
+  if (s.header !== '' && s.header === s.header.toUpperCase())
+    problems.push(`${where}: unplanned caps header`);
   if (NAV_WORDS.some((w) => s.header.toLowerCase().includes(w)))
     problems.push(`${where}: unplanned navigation header`);
   if (repeatShare(s.text) > 0.3) problems.push(`${where}: unplanned repetitive section`);

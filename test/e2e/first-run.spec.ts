@@ -21,12 +21,13 @@ import {
 
 const steps = ['data', 'models', 'augment', 'curate', 'train', 'evaluate', 'export'];
 
+const demoDocuments = (
+  JSON.parse(readFileSync('public/demo/manifest.json', 'utf8')) as { documents: string[] }
+).documents;
+
 /** Bytes of the demo documents, as the import reads them. */
 function demoBytes(): number {
-  const manifest = JSON.parse(readFileSync('public/demo/manifest.json', 'utf8')) as {
-    documents: string[];
-  };
-  return manifest.documents.reduce((n, f) => n + statSync(`public/demo/${f}`).size, 0);
+  return demoDocuments.reduce((n, f) => n + statSync(`public/demo/${f}`).size, 0);
 }
 
 async function number(page: Page, testId: string): Promise<number> {
@@ -66,7 +67,9 @@ async function walk(page: Page, { origin = '', inspect }: WalkOptions): Promise<
 
   // 2. One click loads and segments it.
   await page.getByTestId('load-demo').click();
-  await expect(page.getByTestId('count-documents')).toHaveText('41', { timeout: 90_000 });
+  await expect(page.getByTestId('count-documents')).toHaveText(String(demoDocuments.length), {
+    timeout: 90_000,
+  });
   await expect(page.getByTestId('ingest-progress')).toHaveCount(0, { timeout: 90_000 });
   await expect(page.getByTestId('demo-offer')).toHaveCount(0);
   const job = page.getByTestId('job').first();

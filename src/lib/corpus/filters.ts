@@ -3,6 +3,7 @@
 // names the filters but gives no thresholds or word lists; the rules below are ours and
 // are documented next to each function.
 import { mix32 } from './hash';
+import { labelPhrases, navigationFillerWords, sectionPhrases } from './navigation-words';
 
 const wordPattern = /[\p{L}\p{N}]+(?:['’][\p{L}]+)?/gu;
 
@@ -30,85 +31,72 @@ export function isCapsHeader(header: string): boolean {
 
 /**
  * Phrases that mark page chrome rather than content (paper's examples: "advertisement",
- * "forum", "quick link", "free newsletter"; the rest are the usual blog/CMS boilerplate).
- * Matched as whole normalised word sequences.
+ * "forum", "quick link", "free newsletter"; the rest are the usual blog/CMS boilerplate, in
+ * the common languages of web corpora: navigation-words.ts). Matched as whole normalised
+ * word sequences.
  */
-// prettier-ignore
-export const navigationPhrases: readonly string[] = [
-  'advertisement', 'advertisements', 'advertising', 'ads', 'sponsored', 'sponsored content',
-  'forum', 'forums', 'quick link', 'quick links', 'useful links', 'external links',
-  'newsletter', 'newsletters', 'related', 'related posts', 'related articles',
-  'related stories', 'related content', 'related links', 'you may also like',
-  'you might also like', 'recommended for you', 'recent posts', 'recent comments',
-  'popular posts', 'most popular', 'trending', 'share', 'share this', 'comments', 'comment',
-  'reply', 'leave a reply', 'leave a comment', 'subscribe', 'sign up', 'signup', 'sign in',
-  'log in', 'login', 'log out', 'register', 'menu', 'main menu', 'navigation',
-  'site navigation', 'breadcrumb', 'breadcrumbs', 'skip to content', 'cookie', 'cookies',
-  'cookie policy', 'cookie settings', 'privacy policy', 'terms of use', 'terms of service',
-  'footer', 'copyright', 'all rights reserved', 'tags', 'tag cloud', 'categories',
-  'archives', 'archive', 'search', 'follow us', 'social media', 'contact us',
-  'about the author', 'about us', 'table of contents', 'contents', 'sidebar', 'read more',
-  'more stories', 'latest news', 'top stories', 'sitemap', 'site map',
-];
+export const navigationPhrases: readonly string[] = [...labelPhrases, ...sectionPhrases];
 
-/**
- * Words that may surround a navigation phrase without making the header content: "Sign up
- * for our free newsletter", "Leave a comment", "Share this post", "12 comments".
- */
-// prettier-ignore
-export const navigationFillers: ReadonlySet<string> = new Set([
-  'a', 'an', 'the', 'our', 'us', 'your', 'my', 'to', 'for', 'of', 'on', 'in', 'and', 'or',
-  'with', 'by', 'this', 'these', 'that', 'post', 'posts', 'article', 'articles', 'page',
-  'story', 'free', 'weekly', 'daily', 'monthly', 'email', 'e', 'mail', 'now', 'today',
-  'here', 'all', 'more', 'latest', 'get', 'join', 'please', 'site', 'website', 'blog', 'x',
-  'twitter', 'facebook', 'instagram', 'linkedin', 'youtube', 'rss', 'feed',
-]);
+export const navigationFillers: ReadonlySet<string> = new Set(navigationFillerWords);
 
-const phraseTrie = buildTrie(navigationPhrases);
+type PhraseKind = 'label' | 'section';
 interface TrieNode {
-  end: boolean;
+  end?: PhraseKind;
   next: Map<string, TrieNode>;
 }
-function buildTrie(phrases: readonly string[]): TrieNode {
-  const root: TrieNode = { end: false, next: new Map() };
-  for (const phrase of phrases) {
+const phraseTrie = buildTrie();
+function buildTrie(): TrieNode {
+  const root: TrieNode = { next: new Map() };
+  const add = (phrase: string, kind: PhraseKind): void => {
     let node = root;
-    for (const w of phrase.split(' ')) {
+    for (const w of words(phrase)) {
       let child = node.next.get(w);
-      if (!child) node.next.set(w, (child = { end: false, next: new Map() }));
+      if (!child) node.next.set(w, (child = { next: new Map() }));
       node = child;
     }
-    node.end = true;
-  }
+    // A phrase listed as both kinds is a section (the stricter reading).
+    if (node.end !== 'section') node.end = kind;
+  };
+  for (const p of labelPhrases) add(p, 'label');
+  for (const p of sectionPhrases) add(p, 'section');
   return root;
 }
 
 /**
- * Navigation header: its words (numbers ignored) are covered by at least one navigation
- * phrase (longest match first), and every word not in a phrase is a filler. So "Related
- * Posts", "Sign up for our newsletter", "Comments (3)" are navigation, while "How to
- * subscribe to a YouTube channel" or "The Roman Forum" are not.
+ * What kind of navigation header this is, if it is one: its words (numbers ignored) are
+ * covered by navigation phrases (longest match first), and every word not in a phrase is a
+ * filler. So "Related Posts", "Sign up for our newsletter", "Comments (3)" are navigation,
+ * while "How to subscribe to a YouTube channel" or "The Roman Forum" are not. 'label' when
+ * every matched phrase only labels a widget ("Share this", "Advertisement").
  */
-export function isNavigationHeader(header: string): boolean {
+export function navigationKind(header: string): PhraseKind | undefined {
   const tokens = words(header).filter((w) => !/^\d+$/.test(w));
-  let matched = false;
+  let kind: PhraseKind | undefined;
   for (let i = 0; i < tokens.length;) {
     let node: TrieNode | undefined = phraseTrie;
     let matchEnd = -1;
+    let matchKind: PhraseKind | undefined;
     for (let j = i; j < tokens.length && node; j++) {
       node = node.next.get(tokens[j]);
-      if (node?.end) matchEnd = j + 1;
+      if (node?.end) {
+        matchEnd = j + 1;
+        matchKind = node.end;
+      }
     }
     if (matchEnd > 0) {
-      matched = true;
+      kind = kind === 'section' || matchKind === 'section' ? 'section' : 'label';
       i = matchEnd;
     } else if (navigationFillers.has(tokens[i])) {
       i++;
     } else {
-      return false;
+      return undefined;
     }
   }
-  return matched;
+  return kind;
+}
+
+export function isNavigationHeader(header: string): boolean {
+  return navigationKind(header) !== undefined;
 }
 
 /**

@@ -2,20 +2,44 @@
 // (method.md §2: segments are "text following an HTML header"). Uses linkedom, so it runs
 // in a Web Worker and in Node alike (no `document`/`DOMParser` globals needed).
 //
-// Main content: one <main> (or role=main) or one <article> is taken as-is (fast path: no
-// scoring pass, which is the slowest step); otherwise @mozilla/readability picks it; when
-// Readability finds nothing or too little, the page is re-parsed and <main>/<article>/<body>
-// is used. In every case chrome never reaches the text: scripts, styles, nav, forms, asides,
-// iframes, page-level header/footer, hidden elements and chrome-named containers are skipped.
+// Main content: one <main> (or role=main) or one <article> is taken directly when it passes
+// a check (enough text, not mostly links: an empty, breadcrumb-only or aside-only <main> must
+// not hide the page); otherwise @mozilla/readability picks it; when Readability finds nothing
+// or too little, the whole <body> is walked. In every case chrome never reaches the text
+// (html-walk.ts): scripts, styles, nav, asides, small forms, page-level header/footer, hidden
+// elements, link lists and chrome-named containers are skipped.
+//
+// Budgets (issue 13 item 1): the source pass and the walk are linear; Readability, whose
+// passes recurse and revisit ancestors, is skipped on pages nested deeper than
+// `maxReadabilityDepth` or larger than `maxReadabilityElements`, and the extraction says so
+// in `issues` — the page's text still comes out, through the body walk.
 import { Readability } from '@mozilla/readability';
 import { parseHTML } from 'linkedom';
+import { asFullDocument } from './html-source';
+import {
+  blocksOf,
+  collapse,
+  headerLevel,
+  isChrome,
+  isVisuallyHidden,
+  levelAttribute,
+  measureText,
+  nestingDepth,
+  type TextStat,
+} from './html-walk';
 import type { Block } from './types';
+
+export { blocksOf };
 
 export interface HtmlOptions {
   /** Use a single <main>/<article> directly instead of running Readability (default true). */
   preferSemantic?: boolean;
-  /** Readability results with less text than this fall back to <main>/<article>/<body>. */
+  /** Readability or <main>/<article> results with less text than this fall back (default 200). */
   minReadableChars?: number;
+  /** Pages nested deeper than this skip Readability (default 200 elements). */
+  maxReadabilityDepth?: number;
+  /** Pages with more elements than this skip Readability (default 60,000). */
+  maxReadabilityElements?: number;
 }
 
 export interface HtmlExtraction {
@@ -23,69 +47,8 @@ export interface HtmlExtraction {
   blocks: Block[];
   /** Which rule found the main content (for stats and tests). */
   method: 'semantic' | 'readability' | 'fallback';
-}
-
-// prettier-ignore
-const skippedTags = new Set([
-  'script', 'style', 'noscript', 'template', 'nav', 'form', 'aside', 'iframe', 'svg', 'button',
-  'select', 'input', 'textarea', 'canvas', 'object', 'embed', 'menu', 'dialog', 'head', 'title',
-  'meta', 'link', 'video', 'audio', 'map', 'img', 'picture', 'source', 'math',
-]);
-// prettier-ignore
-const chromeRoles = new Set([
-  'navigation', 'banner', 'contentinfo', 'complementary', 'search', 'dialog', 'menu', 'menubar',
-  'alert', 'toolbar',
-]);
-/**
- * A class/id token naming a chrome container: it starts with a chrome word, optionally after
- * a site/main/post-style prefix ("sidebar-left", "site-nav", "comments-area", "related-posts").
- * Tokens that merely mention one ("has-sidebar", "content-with-sidebar") do not count, so a
- * layout wrapper around the article is not dropped. Only checked on block containers.
- */
-const chromePrefix = 'site|main|post|entry|page|global|primary|top|bottom|article';
-const chromeWord =
-  'nav|navbar|navigation|menu|breadcrumbs?|sidebar|footer|cookies?|consent|share|sharing|' +
-  'social|advert|adverts|ads|newsletter|related|comments?|popup|modal';
-const chromeToken = new RegExp(`^(?:(?:${chromePrefix})[-_])?(?:${chromeWord})(?:$|[-_])`, 'i');
-const containerTags = new Set(['div', 'section', 'ul', 'ol', 'table', 'span', 'p']);
-// prettier-ignore
-const paragraphTags = new Set([
-  'p', 'div', 'section', 'article', 'main', 'ul', 'ol', 'dl', 'table', 'thead', 'tbody', 'tfoot',
-  'blockquote', 'figure', 'figcaption', 'address', 'details', 'summary', 'caption', 'hr',
-  'header', 'footer', 'center', 'fieldset', 'body', 'html',
-]);
-const lineTags = new Set(['li', 'tr', 'dt', 'dd', 'br']);
-const headerLevel: Record<string, number> = { h1: 1, h2: 2, h3: 3, h4: 4, h5: 5, h6: 6 };
-
-/** Original header level, kept across Readability's h1 → h2 rewrite (see extractHtml). */
-const levelAttribute = 'data-hb-level';
-function levelOf(el: Element, tag: string): number {
-  const marked = Number(el.getAttribute(levelAttribute));
-  return marked >= 1 && marked <= 6 ? marked : headerLevel[tag];
-}
-
-const ELEMENT_NODE = 1;
-const TEXT_NODE = 3;
-
-const collapse = (s: string): string => s.replace(/\s+/g, ' ').trim();
-
-/**
- * Elements whose content never reaches the text, removed from the source before parsing:
- * on real pages they are a large share of the bytes and (inline SVG) of the nodes, and every
- * node linkedom builds costs time and garbage. Script/style content ends at the first closing
- * tag in HTML, so the lazy match is exact for them.
- */
-const droppedBeforeParse =
-  /<!--[\s\S]*?-->|<(script|style|noscript|template|svg|iframe)\b[^>]*>[\s\S]*?<\/\1\s*>/gi;
-
-/** Makes a fragment or head/body-less page into a full document linkedom parses correctly. */
-function asFullDocument(rawHtml: string): string {
-  const html = rawHtml.replace(droppedBeforeParse, ' ');
-  if (!/<body[\s>]/i.test(html)) {
-    const inner = html.replace(/<\/?html[^>]*>/gi, '');
-    return `<!doctype html><html><head></head><body>${inner}</body></html>`;
-  }
-  return /<html[\s>]/i.test(html) ? html : `<html>${html}</html>`;
+  /** Why a cheaper path was taken (deep nesting, huge page), for the per-document issue. */
+  issues?: string[];
 }
 
 function pageTitle(document: Document): string | undefined {
@@ -96,122 +59,45 @@ function pageTitle(document: Document): string | undefined {
   return title || undefined;
 }
 
-/** Accumulates text into lines, paragraphs and header blocks while walking the DOM. */
-class BlockBuilder {
-  readonly blocks: Block[] = [];
-  private level = 0;
-  private header: string | undefined;
-  private paragraphs: string[] = [];
-  private lines: string[] = [];
-  private parts: string[] = [];
-
-  text(s: string): void {
-    this.parts.push(s);
-  }
-  endLine(): void {
-    if (this.parts.length === 0) return;
-    const line = collapse(this.parts.join(''));
-    this.parts = [];
-    if (line) this.lines.push(line);
-  }
-  endParagraph(): void {
-    this.endLine();
-    if (this.lines.length > 0) this.paragraphs.push(this.lines.join('\n'));
-    this.lines = [];
-  }
-  /** Preformatted text keeps its whitespace and is a paragraph of its own. */
-  preformatted(s: string): void {
-    this.endParagraph();
-    const text = s.replace(/^\n+|\s+$/g, '');
-    if (text) this.paragraphs.push(text);
-  }
-  startHeader(level: number, header: string): void {
-    this.endBlock();
-    this.level = level;
-    this.header = header;
-  }
-  endBlock(): void {
-    this.endParagraph();
-    if (this.level > 0 || this.paragraphs.length > 0) {
-      const text = this.paragraphs.join('\n\n');
-      this.blocks.push(
-        this.level > 0 ? { level: this.level, header: this.header, text } : { level: 0, text },
-      );
-    }
-    this.paragraphs = [];
-  }
-}
-
-function isChrome(el: Element, tag: string, inArticle: boolean): boolean {
-  if (skippedTags.has(tag)) return true;
-  if ((tag === 'header' || tag === 'footer') && !inArticle) return true;
-  if (el.hasAttribute('hidden') || el.getAttribute('aria-hidden') === 'true') return true;
-  const role = el.getAttribute('role');
-  if (role && chromeRoles.has(role)) return true;
-  if (containerTags.has(tag)) {
-    const names = `${el.getAttribute('class') ?? ''} ${el.getAttribute('id') ?? ''}`.trim();
-    if (names.length > 0 && names.split(/\s+/).some((t) => chromeToken.test(t))) return true;
-  }
-  return false;
-}
-
-function walk(node: Node, out: BlockBuilder, inArticle: boolean): void {
-  for (let child = node.firstChild; child; child = child.nextSibling) {
-    if (child.nodeType === TEXT_NODE) {
-      out.text(child.textContent ?? '');
-      continue;
-    }
-    if (child.nodeType !== ELEMENT_NODE) continue;
-    const el = child as Element;
-    const tag = el.localName;
-    if (isChrome(el, tag, inArticle)) continue;
-    const level = headerLevel[tag] === undefined ? undefined : levelOf(el, tag);
-    if (level !== undefined) {
-      out.startHeader(level, collapse(el.textContent ?? ''));
-    } else if (tag === 'pre') {
-      out.preformatted(el.textContent ?? '');
-    } else if (lineTags.has(tag)) {
-      out.endLine();
-      if (tag === 'li') out.text('- ');
-      walk(el, out, inArticle);
-      out.endLine();
-    } else if (paragraphTags.has(tag)) {
-      out.endParagraph();
-      walk(el, out, inArticle || tag === 'article' || tag === 'main');
-      out.endParagraph();
-    } else {
-      if (tag === 'td' || tag === 'th') out.text(' ');
-      walk(el, out, inArticle);
-    }
-  }
-}
-
-/** Header blocks of an element's visible content, chrome skipped. */
-export function blocksOf(root: Node, inArticle = false): Block[] {
-  const builder = new BlockBuilder();
-  walk(root, builder, inArticle);
-  builder.endBlock();
-  return builder.blocks;
-}
-
 function textLength(blocks: Block[]): number {
   let n = 0;
   for (const b of blocks) n += b.text.length + (b.header?.length ?? 0);
   return n;
 }
 
-const chromeSelector = [...skippedTags, '[hidden]', '[aria-hidden="true"]']
-  .concat([...chromeRoles].map((r) => `[role="${r}"]`))
-  .join(', ');
+/**
+ * Class/id words that make Readability drop or down-rank an element (its unlikelyCandidates
+ * and negative patterns). Our chrome rule has already removed the real chrome, so on what is
+ * left they are content ids ("sharing-state-between-components", "related-functions") and
+ * are taken out of the attribute before Readability sees it (issue 13 item 7).
+ */
+const readabilityNegative =
+  /related|shar(?:e|ing)|social|comment|menu|footer|header|sidebar|sponsor|extra|community|popup|banner|breadcrumbs|remark|replies|rss|supplemental|pag(?:er|ination)|promo|widget|tags|meta|media|contact|hid/i;
+
+function scrubNames(el: Element): void {
+  for (const attr of ['class', 'id']) {
+    const value = el.getAttribute(attr);
+    if (!value || !readabilityNegative.test(value)) continue;
+    const kept = value.split(/\s+/).filter((t) => t && !readabilityNegative.test(t));
+    if (kept.length > 0) el.setAttribute(attr, kept.join(' '));
+    else el.removeAttribute(attr);
+  }
+}
 
 /**
- * Takes page chrome out of the DOM before Readability scores it: the walk would skip it
- * anyway, and Readability's cost grows with every node it visits (it is the slowest step).
+ * Takes page chrome out of the DOM before Readability scores it, by the walk's own rule
+ * (html-walk.ts: tags, roles, hidden elements, small forms, page-level header/footer,
+ * chrome-named containers, link lists, visually hidden headers): Readability's cost grows
+ * with every node it visits, and its own class/id rule is blunter than ours.
  */
-function removeChrome(document: Document): void {
-  for (const el of document.querySelectorAll(chromeSelector)) el.remove();
-  for (const el of document.querySelectorAll('header, footer')) {
-    if (!el.closest('article, main')) el.remove();
+function removeChrome(document: Document, stats: Map<Node, TextStat>): void {
+  for (const el of document.querySelectorAll('*')) {
+    if (!el.isConnected || el.localName === 'html' || el.localName === 'body') continue;
+    const tag = el.localName;
+    const inArticle = el.parentElement?.closest('article, main') != null;
+    if (isChrome(el, tag, inArticle, stats)) el.remove();
+    else if (headerLevel[tag] !== undefined && isVisuallyHidden(el)) el.remove();
+    else scrubNames(el);
   }
 }
 
@@ -223,36 +109,65 @@ function semanticRoot(document: Document): Element | undefined {
   return undefined;
 }
 
+/** Blocks of a <main>/<article>, or undefined when it is too small or mostly links. */
+function checkedSemantic(root: Element, minChars: number): Block[] | undefined {
+  const stats = measureText(root);
+  const stat = stats.get(root);
+  if (!stat || stat.link > stat.text * 0.5) return undefined;
+  const blocks = blocksOf(root, true, stats);
+  return textLength(blocks) >= minChars ? blocks : undefined;
+}
+
+function elementCount(document: Document, limit: number): number {
+  return document.querySelectorAll('*').length > limit ? limit + 1 : 0;
+}
+
 /** Main content of an HTML page as header blocks, plus its title (og:title, else <title>). */
 export function extractHtml(html: string, opts: HtmlOptions = {}): HtmlExtraction {
   const source = asFullDocument(html);
   const { document } = parseHTML(source);
   const title = pageTitle(document);
-  const withTitle = (r: Omit<HtmlExtraction, 'title'>): HtmlExtraction =>
-    title ? { title, ...r } : r;
+  const issues: string[] = [];
+  const done = (r: Omit<HtmlExtraction, 'title' | 'issues'>): HtmlExtraction => ({
+    ...(title ? { title } : {}),
+    ...r,
+    ...(issues.length > 0 ? { issues } : {}),
+  });
+  const minChars = opts.minReadableChars ?? 200;
 
   if (opts.preferSemantic ?? true) {
     const root = semanticRoot(document);
-    if (root) return withTitle({ blocks: blocksOf(root, true), method: 'semantic' });
+    const blocks = root && checkedSemantic(root, minChars);
+    if (blocks) return done({ blocks, method: 'semantic' });
   }
-  const minChars = opts.minReadableChars ?? 200;
-  try {
-    // Readability renames every h1 to h2, which would flatten the header tree; the original
-    // level rides along in an attribute (Readability copies attributes when it renames).
-    for (const h of document.querySelectorAll('h1, h2, h3, h4, h5, h6')) {
-      h.setAttribute(levelAttribute, h.localName.slice(1));
+
+  const maxDepth = opts.maxReadabilityDepth ?? 200;
+  const maxElements = opts.maxReadabilityElements ?? 60_000;
+  const depth = nestingDepth(document.documentElement, maxDepth + 1);
+  if (depth > maxDepth) {
+    issues.push(`elements nested more than ${maxDepth} deep: read without Readability`);
+  } else if (elementCount(document, maxElements) > maxElements) {
+    issues.push(`more than ${maxElements} elements: read without Readability`);
+  } else {
+    try {
+      // Readability renames every h1 to h2, which would flatten the header tree; the original
+      // level rides along in an attribute (Readability copies attributes when it renames).
+      for (const h of document.querySelectorAll('h1, h2, h3, h4, h5, h6')) {
+        h.setAttribute(levelAttribute, h.localName.slice(1));
+      }
+      removeChrome(document, measureText(document.documentElement));
+      const article = new Readability<Node>(document, { serializer: (n) => n }).parse();
+      if (article?.content) {
+        const blocks = blocksOf(article.content, true);
+        if (textLength(blocks) >= minChars) return done({ blocks, method: 'readability' });
+      }
+    } catch {
+      // Readability throws on some malformed trees; the fallback below still gets the text.
     }
-    removeChrome(document);
-    const article = new Readability<Node>(document, { serializer: (n) => n }).parse();
-    if (article?.content) {
-      const blocks = blocksOf(article.content, true);
-      if (textLength(blocks) >= minChars) return withTitle({ blocks, method: 'readability' });
-    }
-  } catch {
-    // Readability throws on some malformed trees; the fallback below still gets the text.
   }
-  // Readability mutates the document, so the fallback starts from a fresh parse.
-  const fresh = parseHTML(source).document;
-  const root = semanticRoot(fresh) ?? fresh.body ?? fresh.documentElement;
-  return withTitle({ blocks: root ? blocksOf(root) : [], method: 'fallback' });
+  // Readability mutates the document, so the fallback starts from a fresh parse; it walks
+  // the whole body (an unchecked <main> could be the empty trap the check above refused).
+  const fresh = issues.length > 0 ? document : parseHTML(source).document;
+  const root = fresh.body ?? fresh.documentElement;
+  return done({ blocks: root ? blocksOf(root) : [], method: 'fallback' });
 }

@@ -2,6 +2,10 @@
 // headers are ATX (`## Title`) and Setext (`Title` underlined with === or ---), as in
 // CommonMark; lines inside fenced code blocks are text, so a `# comment` in a shell snippet
 // never starts a section. List, quote and code lines are kept verbatim.
+//
+// No pattern here may backtrack over a long run of spaces (issue 13 item 1): trailing
+// whitespace is trimmed with trimEnd and ATX headers are parsed by hand, since patterns like
+// /[ \t]+$/ or /(.*?)(?:[ \t]+#+)?[ \t]*$/ are quadratic on a line of many spaces.
 import { linesToText, parseAtxHeader } from './text-lines';
 import type { Block } from './types';
 
@@ -66,8 +70,26 @@ export function markdownBlocks(markdown: string): Block[] {
   return blocks.filter((b, i) => i > 0 || b.text.length > 0);
 }
 
-/** Plain text has no headers: one headerless block, paragraphs split later on blank lines. */
+/**
+ * Plain text has no headers: one headerless block, paragraphs split later on blank lines.
+ * A file of one document per line (no blank line at all, long lines: a dump of records) is
+ * one block per line instead, so the segmenter never packs two documents into one segment.
+ */
 export function textBlocks(text: string): Block[] {
   const normalised = linesToText(text.replace(/\r\n?/g, '\n').split('\n'));
-  return normalised.length > 0 ? [{ level: 0, text: normalised }] : [];
+  if (normalised.length === 0) return [];
+  if (isOneDocumentPerLine(normalised)) {
+    return normalised.split('\n').map((line) => ({ level: 0, text: line.trim() }));
+  }
+  return [{ level: 0, text: normalised }];
+}
+
+/** Lines that are documents: at least 3, no blank line, and the median line ≥ 200 chars. */
+export const documentLineChars = 200;
+function isOneDocumentPerLine(text: string): boolean {
+  if (text.includes('\n\n')) return false;
+  const lengths = text.split('\n').map((l) => l.length);
+  if (lengths.length < 3) return false;
+  lengths.sort((a, b) => a - b);
+  return lengths[lengths.length >> 1] >= documentLineChars;
 }

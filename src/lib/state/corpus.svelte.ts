@@ -71,6 +71,13 @@ export class CorpusState {
   private nextAfter: string | undefined;
   private loadingMore = false;
 
+  /**
+   * The stated alternative to the paper's 'too-long' rule (issue 13 item 7): split a long
+   * section at paragraph boundaries into 600–3,000-character segments instead of dropping it.
+   * Applies to imports and resumes started in this session (not stored with the files).
+   */
+  splitLongSections = $state(false);
+
   seedFile = $state<File | null>(null);
   seedPreview = $state<SeedPreview | null>(null);
   seedMapping = $state<SeedFieldMapping | null>(null);
@@ -136,7 +143,7 @@ export class CorpusState {
     return this.runJob(label, (signal, onProgress) =>
       this.client.call(
         'ingest',
-        { workspaceId: ws, files, ...(reader ? { reader } : {}) },
+        { workspaceId: ws, files, ...(reader ? { reader } : {}), ...this.segmentChoice() },
         {
           signal,
           onProgress,
@@ -146,13 +153,17 @@ export class CorpusState {
     );
   }
 
+  private segmentChoice(): { segment?: { packLongSections: true } } {
+    return this.splitLongSections ? { segment: { packLongSections: true } } : {};
+  }
+
   resume(sourceFileIds?: string[]): Promise<void> {
     const ws = this.workspaceId();
     if (!ws) return Promise.resolve();
     return this.runJob('Resume import', (signal, onProgress) =>
       this.client.call(
         'resume',
-        { workspaceId: ws, ...(sourceFileIds ? { sourceFileIds } : {}) },
+        { workspaceId: ws, ...(sourceFileIds ? { sourceFileIds } : {}), ...this.segmentChoice() },
         { signal, onProgress, onEvent: (e) => this.onEvent(e) },
       ),
     );

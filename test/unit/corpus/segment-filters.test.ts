@@ -114,15 +114,18 @@ describe('filter reasons on segments', () => {
   });
 
   it('returns dropped segments with their reason, with counts per reason', () => {
-    const blocks: Block[] = cases.map(([header, text]) => ({ level: 2, header, text }));
+    // A blank header is no header in a block list (its text continues the section before
+    // it: issue 13 item 7), so it is left out here; classifySegment above still names it.
+    const withHeader = cases.filter(([header]) => header !== '');
+    const blocks: Block[] = withHeader.map(([header, text]) => ({ level: 2, header, text }));
     const segs = segmentBlocks(blocks, opts);
-    expect(segs).toHaveLength(cases.length);
+    expect(segs).toHaveLength(withHeader.length);
     const counts: Record<string, number> = {};
     for (const s of segs)
       counts[s.dropReason ?? 'kept'] = (counts[s.dropReason ?? 'kept'] ?? 0) + 1;
     expect(counts).toEqual({
       kept: 1,
-      'empty-header': 2,
+      'empty-header': 1,
       'caps-header': 1,
       'navigation-header': 1,
       'too-short': 1,
