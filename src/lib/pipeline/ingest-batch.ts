@@ -1,6 +1,6 @@
 // One ingest batch: the documents, segments (with their dedup verdicts) and counters that
 // ingest.ts commits in a single IndexedDB transaction (method.md §2 "Data").
-import type { RawDocument } from '../corpus/types';
+import type { RawDocument, RecordIssue } from '../corpus/types';
 import type { SegmentOptions } from '../corpus/types';
 import { AppError, InputError } from '../protocol/errors';
 import type { DocumentRecord, DropReason, Id, SourceFile } from '../domain';
@@ -41,18 +41,26 @@ export async function addDocument(
   segOpts: SegmentOptions,
   batch: Batch,
   fileDelta: IngestCounts,
+  /**
+   * Records a document's issue on its file (counted in both deltas by the caller): a document
+   * that could not be segmented, or one segmented under a budget (issue 13: a page nested too
+   * deep or too large for Readability is walked whole instead, and says so).
+   */
+  onIssue?: (issue: RecordIssue) => void,
 ): Promise<void> {
   const deltas = [batch.delta, fileDelta];
+  const where = { source: doc.url ?? (doc.title ? `${sf.name} ("${doc.title}")` : sf.name) };
   let parsed: ReturnType<SegmentFn>;
   try {
     parsed = deps.segment(doc, segOpts);
   } catch (err) {
     // One unparsable document is a record issue, not a failed file.
     if (err instanceof AppError && !(err instanceof InputError)) throw err;
-    // Counted only: the file's first issue messages come from the reader.
-    for (const d of deltas) d.issues++;
+    if (onIssue) onIssue({ ...where, message: err instanceof Error ? err.message : String(err) });
+    else for (const d of deltas) d.issues++;
     return;
   }
+  for (const message of parsed.issues ?? []) onIssue?.({ ...where, message });
   const documentId = newId();
   batch.documents.push({
     id: documentId,

@@ -11,7 +11,7 @@ export type ReadFn = (file: File, opts: ReaderOptions) => AsyncIterable<RawDocum
 export type SegmentFn = (
   doc: RawDocument,
   opts: SegmentOptions,
-) => { title?: string; segments: Segment[] };
+) => { title?: string; segments: Segment[]; issues?: string[] };
 
 /** Cross-import dedup decisions, backed by the persisted index (see dedup-port.ts). */
 export interface DedupPort {

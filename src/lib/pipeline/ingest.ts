@@ -208,7 +208,7 @@ class IngestRun {
       if (this.opts.signal?.aborted) throw new CancelledError();
       seen++;
       if (seen <= skip) continue;
-      await addDocument(this.deps, sf, doc, this.segOpts, this.batch, u.delta);
+      await addDocument(this.deps, sf, doc, this.segOpts, this.batch, u.delta, readerOpts.onIssue);
       u.cursor = { records: seen, bytes: bytesRead };
       if (this.batch.documents.length >= maxDocs || this.batch.chars >= maxChars) {
         await this.commit();

@@ -1,5 +1,6 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it } from 'vitest';
+import { readFile } from '../../../src/lib/corpus/read-file';
 import { segmentDocument } from '../../../src/lib/corpus/segment';
 import type { RawDocument, ReaderOptions } from '../../../src/lib/corpus/types';
 import { WorkspaceDedup } from '../../../src/lib/pipeline/dedup-port';
@@ -106,6 +107,31 @@ describe('ingest', () => {
     const sf = await repo.getSourceFile(res.files[0].id);
     expect(sf.issues?.[0]).toMatch(/a\.jsonl, line 32: malformed JSON/);
     expect(sf.cursor.records).toBe(31);
+  });
+
+  it('records a page segmented under a budget as an issue on its file, and keeps its text', async () => {
+    const { repo, store } = await setup();
+    const service = new IngestService({
+      repo,
+      read: readFile,
+      segment: segmentDocument,
+      dedupFor: (ws) => WorkspaceDedup.open(store.dedupChunks, ws),
+      stage: false,
+    });
+    // 3,000 nested <div>s: deeper than Readability is given (corpus/html.ts), so the page is
+    // walked whole and the segmenter says why; the ingest records that on the file.
+    const body = 'A sentence of the deep page that should still be kept as text. '.repeat(20);
+    const deep = `<html><body>${'<div>'.repeat(3000)}<h2>Deep</h2><p>${body}</p>${'</div>'.repeat(3000)}</body></html>`;
+    const res = await service.ingest(
+      { workspaceId: 'w', files: [{ file: file('deep.html', deep) }] },
+      ctx(),
+    );
+    expect(res.files[0].status).toBe('done');
+    expect(res.counts.documents).toBe(1);
+    expect(res.counts.issues).toBe(1);
+    const sf = await repo.getSourceFile(res.files[0].id);
+    expect(sf.issues?.[0]).toMatch(/^deep\.html.*: .*(nest|deep)/i);
+    expect(res.counts.segments).toBeGreaterThan(0);
   });
 
   it('resumes after a crash mid-file with the same final state as an uninterrupted run', async () => {
