@@ -7,7 +7,7 @@
 export { openStore, defaultDbName, type Store } from './service';
 export type { WorkspaceUsage, StorageEstimate, PersistenceDecision } from './workspaces-repo';
 export type { Page, SegmentCounts, SegmentQuery } from './corpus-repo';
-export type { NewRun, ScoreUpdate } from './runs-repo';
+export type { NewRun, RatingUpdate } from './runs-repo';
 export type { StageBatch, StageFailure, StageWrites } from './stages-repo';
 export type { CheckpointInfo, NewCheckpoint, NewEvaluation, NewSeed } from './artifacts-repo';
 export type { FileUpdate, IngestBatch, IngestRepo, PendingDedup } from './ingest-repo';
