@@ -14,7 +14,18 @@ export type StageName =
   | 'train-m1'
   | 'recurate'
   | 'train-m2'
-  | 'evaluate';
+  | 'evaluate'
+  | CurateStageName;
+
+/**
+ * Self-curation of iteration t in one mode (M_{t-1} rates every candidate for A^(t)): its own
+ * state and cursor, so iterations are not capped and fast and paper mode can both run.
+ */
+export type CurateStageName = `curate-${number}-${'paper' | 'fast'}`;
+
+export function curateStageName(iteration: number, mode: 'paper' | 'fast'): CurateStageName {
+  return `curate-${iteration}-${mode}`;
+}
 
 export interface StageState {
   /** 'paused' and 'cancelled' both keep what was committed; either continues after `cursor`. */
@@ -163,7 +174,10 @@ export interface Candidate {
   instruction: string;
   /** Why the instruction is unusable (method/instructions.ts InstructionIssue); unset when usable. */
   filterReason?: string;
-  /** The passage was cut to fit the backward model's context (augment-stage.ts states the rule). */
+  /**
+   * The backward model saw only the start of the passage (its context is too short; the rule
+   * is in pipeline/augment-stage.ts). `output` is still the whole passage.
+   */
   truncated?: boolean;
   /** Model (and adapter) that wrote the instruction (M_yx). */
   producedBy: string;
