@@ -83,6 +83,11 @@ export interface StageLineage {
   /** Version of the prompt template (method/prompts.ts), so changed prompts are not mixed. */
   promptVersion?: string;
   sampling?: SamplingSettings;
+  /**
+   * The stage's own settings as it started (pipeline AugmentSettings / CurateSettings), so a
+   * resume after a reload continues with exactly these, whatever the form says now.
+   */
+  settings?: { [key: string]: unknown };
 }
 
 /** The seed set a run starts from (method.md §2 "Seed"). */

@@ -80,6 +80,7 @@ export function augmentLineage(model: MethodModel, settings: AugmentSettings): S
         ? PROMPT_VERSIONS.backtranslation
         : `${PROMPT_VERSIONS.instructAugment}/${settings.examples.length}-shot`,
     sampling: { temperature, topP, maxNewTokens: maxTokens, seed },
+    settings: { ...settings },
   };
 }
 

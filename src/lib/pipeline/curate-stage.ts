@@ -62,6 +62,7 @@ export function curateLineage(model: MethodModel, settings: CurateSettings): Sta
     ...(settings.mode === 'paper'
       ? { sampling: { temperature, topP, maxNewTokens: maxTokens, seed } }
       : {}),
+    settings: { ...settings },
   };
 }
 

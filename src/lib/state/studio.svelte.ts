@@ -6,6 +6,7 @@
 import type { WorkerLike } from '../protocol';
 import type { CorpusState } from './corpus.svelte';
 import type { TrainState } from './train.svelte';
+import type { RunState } from './run.svelte';
 import { DiagnosticsState } from './diagnostics.svelte';
 import { JobsState } from './jobs.svelte';
 import type { StudioStore, WorkspaceTotals } from './ports';
@@ -30,6 +31,8 @@ export class Studio {
   corpus: CorpusState | null = null;
   /** The Train step's state (set by openStudio). */
   train: TrainState | null = null;
+  /** The Augment/Curate steps' run state (set by openStudio). */
+  run: RunState | null = null;
 
   /** Totals of the current workspace, or null before they are measured. */
   currentTotals: WorkspaceTotals | null = $derived.by(() => {

@@ -1,0 +1,75 @@
+// Loading a method role's model for a stage (Workspace.roles, assigned in the Models step):
+// an engine of the role's kind (state/engines.ts: a worker, or the fake with ?engine=fake), the
+// model loaded once and kept for the next stage, and the role's adapter checkpoint registered
+// on it. In fake mode a role with no assignment runs on a fake model named after the role, so
+// the whole method can be demonstrated and tested without a download.
+import type { AdapterSpec, Engine, ModelSpec } from '../engines/engine';
+import type { MethodModel } from '../pipeline/method-model';
+import { InputError } from '../protocol/errors';
+import type { ModelRole, RoleAssignment } from '../domain';
+import { createEngine } from './engines';
+import type { LoadRoleModel } from './run.svelte';
+
+export interface RoleModelDeps {
+  fake: boolean;
+  /** A checkpoint's LoRA as an AdapterSpec (the model worker's checkpointAdapter RPC). */
+  adapterSpec(checkpointId: string, adapterId: string): Promise<AdapterSpec>;
+  create?: typeof createEngine;
+}
+
+function specOf(role: ModelRole, a: RoleAssignment | undefined, fake: boolean): ModelSpec {
+  if (fake) return { id: a?.modelId ?? `fake-${role}`, source: 'fake' };
+  if (!a) throw new InputError(`No model is assigned to the ${role} role`, { field: role });
+  if (a.source === 'server' || a.source === 'fake' || a.engine === 'server')
+    throw new InputError(`The ${a.engine} engine cannot run method stages in this build yet`, {
+      field: role,
+    });
+  return {
+    id: a.modelId,
+    source: a.source,
+    ...(a.revision ? { revision: a.revision } : {}),
+    ...(a.dtype ? { dtype: a.dtype } : {}),
+  };
+}
+
+export function roleModelLoader(deps: RoleModelDeps): LoadRoleModel {
+  const loaded = new Map<string, Promise<{ engine: Engine; contextTokens: number }>>();
+  const adapters = new Set<string>();
+  return async (role, assignment) => {
+    const spec = specOf(role, assignment, deps.fake);
+    const kind = deps.fake ? 'fake' : (assignment?.engine ?? 'onnx');
+    const key = `${role}|${kind}|${spec.id}|${spec.revision ?? ''}|${spec.dtype ?? ''}`;
+    let entry = loaded.get(key);
+    if (!entry) {
+      entry = (async () => {
+        const engine = (deps.create ?? createEngine)(kind, { fake: deps.fake });
+        const info = await engine.load(spec);
+        return { engine, contextTokens: info.contextLength };
+      })();
+      loaded.set(key, entry);
+      entry.catch(() => loaded.delete(key));
+    }
+    const { engine, contextTokens } = await entry;
+    const checkpointId = assignment?.adapterCheckpointId;
+    if (checkpointId && !adapters.has(`${key}|${checkpointId}`)) {
+      if (!engine.addAdapter)
+        throw new InputError(`The ${kind} engine cannot apply adapters`, { field: role });
+      const adapter: AdapterSpec = deps.fake
+        ? { id: checkpointId, rank: 0, alpha: 0, targetModules: [], tensors: {} }
+        : await deps.adapterSpec(checkpointId, checkpointId);
+      await engine.addAdapter(adapter);
+      adapters.add(`${key}|${checkpointId}`);
+    }
+    const model: MethodModel = {
+      label: checkpointId ? `${spec.id}+${checkpointId}` : spec.id,
+      contextTokens,
+      ...(checkpointId ? { adapterId: checkpointId } : {}),
+      lineage: {
+        model: { id: spec.id, ...(spec.revision ? { revision: spec.revision } : {}) },
+        engine: kind,
+        ...(checkpointId ? { adapterCheckpointId: checkpointId } : {}),
+      },
+    };
+    return { engine, model };
+  };
+}
