@@ -13,6 +13,7 @@ import { freshStore } from '../store/helpers';
 import { ingestDocs } from '../pipeline/ingest-helper';
 import { JobsState } from '../../../src/lib/state/jobs.svelte';
 import { RunState } from '../../../src/lib/state/run.svelte';
+import { FakeEngine } from '../../../src/lib/engines/fake-engine';
 import { roleModelLoader } from '../../../src/lib/state/role-models';
 import type { Store } from '../../../src/lib/store';
 import AugmentView from '../../../src/ui/views/AugmentView.svelte';
@@ -27,7 +28,7 @@ const notes = readdirSync(DEMO)
   .slice(0, 6)
   .map((f) => readFileSync(join(DEMO, f), 'utf8'));
 
-async function setUp(fake = true) {
+async function setUp(fake = true, delayMs = 0) {
   const { store } = await freshStore();
   const ws = await store.workspaces.create('w');
   await store.seeds.addMany(ws.id, [
@@ -35,13 +36,15 @@ async function setUp(fake = true) {
   ]);
   await ingestDocs(store, ws.id, notes);
   const kept = await store.segments.keptCount(ws.id);
-  const make = () => runState(store, ws.id, fake);
+  const make = () => runState(store, ws.id, fake, delayMs);
   return { store, ws, kept, make };
 }
 
-function runState(store: Store, wsId: string, fake: boolean): RunState {
+function runState(store: Store, wsId: string, fake: boolean, delayMs: number): RunState {
   const load = roleModelLoader({
     fake,
+    // A slow fake (ms per word), so a pause can land between batches.
+    create: () => new FakeEngine({ delayMs }),
     adapterSpec: () => Promise.reject(new Error('no adapters here')),
   });
   return new RunState(
@@ -99,7 +102,7 @@ describe('Augment and Curate steps', () => {
   });
 
   it('a paused curation is offered after a reload and continues with its recorded settings', async () => {
-    const { store, make } = await setUp();
+    const { store, make } = await setUp(true, 10);
     const first = make();
     await first.load();
     await first.createRun('r');
