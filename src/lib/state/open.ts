@@ -37,6 +37,7 @@ export async function openStudio(dbName?: string): Promise<Studio> {
     () => studio.workspaces.current?.roles,
     roleModelLoader({
       fake,
+      fakeDelayMs: Number(new URLSearchParams(globalThis.location?.search).get('fakeDelay')) || 0,
       adapterSpec: (checkpointId, adapterId) =>
         (adapters ??= new RpcClient<CheckpointAdapterRpc>(spawnModelWorker)).call(
           'checkpointAdapter',

@@ -15,6 +15,8 @@ export interface RoleModelDeps {
   /** A checkpoint's LoRA as an AdapterSpec (the model worker's checkpointAdapter RPC). */
   adapterSpec(checkpointId: string, adapterId: string): Promise<AdapterSpec>;
   create?: typeof createEngine;
+  /** Fake mode: milliseconds per generated word (`?engine=fake&fakeDelay=20`, to watch progress). */
+  fakeDelayMs?: number;
 }
 
 function specOf(role: ModelRole, a: RoleAssignment | undefined, fake: boolean): ModelSpec {
@@ -42,7 +44,10 @@ export function roleModelLoader(deps: RoleModelDeps): LoadRoleModel {
     let entry = loaded.get(key);
     if (!entry) {
       entry = (async () => {
-        const engine = (deps.create ?? createEngine)(kind, { fake: deps.fake });
+        const engine = (deps.create ?? createEngine)(kind, {
+          fake: deps.fake,
+          ...(deps.fakeDelayMs ? { fakeOptions: { delayMs: deps.fakeDelayMs } } : {}),
+        });
         const info = await engine.load(spec);
         return { engine, contextTokens: info.contextLength };
       })();
