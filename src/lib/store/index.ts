@@ -1,5 +1,5 @@
 // The store: one IndexedDB database behind repositories that speak domain verbs
-// (`ingest.commitIngestBatch`, `candidates.setScores`, `runs.updateStage`), never transactions. Each
+// (`ingest.commitIngestBatch`, `candidates.addRatings`, `runs.updateStage`), never transactions. Each
 // write verb is one transaction, all or nothing; storage-full failures surface as our
 // QuotaExceededError. Callers may pass Svelte $state objects: every record is copied to plain
 // data at this boundary (plain.ts). Only this folder imports idb (ESLint enforces it), and one
