@@ -351,6 +351,8 @@ function isUnfinished(s: StageState): boolean {
   return (
     s.status === 'running' ||
     s.status === 'paused' ||
+    // A failed stage (engine crash, storage full) continues after its last committed batch.
+    s.status === 'failed' ||
     (s.status === 'cancelled' && (s.total === null || s.done < s.total))
   );
 }
