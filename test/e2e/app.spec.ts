@@ -59,11 +59,9 @@ test('a created workspace is still there after a reload', async ({ page }) => {
     'Gardening notes',
   );
   // Steps that are not built say so; empty steps say what they need.
-  await page.getByTestId('nav-augment').click();
+  await page.getByTestId('nav-evaluate').click();
   await expect(page.getByTestId('step-not-built')).toContainText('Not built yet');
-  await expect(page.getByTestId('step-needs')).toContainText(
-    'needs a corpus with kept segments and a backward model',
-  );
+  await expect(page.getByTestId('step-needs')).toContainText('needs a trained adapter');
 });
 
 test('a crashing worker surfaces a readable error and the app keeps working', async ({ page }) => {

@@ -14,7 +14,18 @@ export type StageName =
   | 'train-m1'
   | 'recurate'
   | 'train-m2'
-  | 'evaluate';
+  | 'evaluate'
+  | CurateStageName;
+
+/**
+ * Self-curation of iteration t in one mode (M_{t-1} rates every candidate for A^(t)): its own
+ * state and cursor, so iterations are not capped and fast and paper mode can both run.
+ */
+export type CurateStageName = `curate-${number}-${'paper' | 'fast'}`;
+
+export function curateStageName(iteration: number, mode: 'paper' | 'fast'): CurateStageName {
+  return `curate-${iteration}-${mode}`;
+}
 
 export interface StageState {
   /** 'paused' and 'cancelled' both keep what was committed; either continues after `cursor`. */
@@ -72,6 +83,11 @@ export interface StageLineage {
   /** Version of the prompt template (method/prompts.ts), so changed prompts are not mixed. */
   promptVersion?: string;
   sampling?: SamplingSettings;
+  /**
+   * The stage's own settings as it started (pipeline AugmentSettings / CurateSettings), so a
+   * resume after a reload continues with exactly these, whatever the form says now.
+   */
+  settings?: { [key: string]: unknown };
 }
 
 /** The seed set a run starts from (method.md §2 "Seed"). */
@@ -110,22 +126,83 @@ export interface Run {
   stages: Partial<Record<StageName, StageState>>;
 }
 
+/** How a rater scored a pair (§2.3): 'paper' decodes reasoning + "Score: n"; 'fast' reads P(1..5). */
+export type RatingMode = 'paper' | 'fast';
+
+/** Why a paper-mode output gave no score (method/scores.ts ScoreFailure, repeated: domain imports nothing). */
+export type RatingFailure = 'no-score' | 'several' | 'out-of-range' | 'truncated';
+
+/**
+ * One verdict a candidate received. A candidate keeps every rating it ever got (issue 10 §6):
+ * A_k^(1) stays visible after M1 re-rates for iteration 2.
+ */
+export interface Rating {
+  /** The rater as a label: model id, plus "+adapter name" when an adapter was applied. */
+  rater: string;
+  /** Self-curation iteration t (M_{t-1} rates for A^(t)); 1 for M0's ratings. */
+  iteration: number;
+  mode: RatingMode;
+  /**
+   * Paper mode: the parsed 1–5 score, null when parsing failed (see `failure`). Fast mode: the
+   * most probable rating (argmax of `distribution`), so both modes answer "rated s" queries.
+   */
+  score: number | null;
+  /** Fast mode: P(rating = 1..5), renormalised over the five digits. */
+  distribution?: number[];
+  /** Fast mode: the expected rating Σ s·P(s). */
+  expected?: number;
+  reasoning?: string;
+  rawOutput?: string;
+  finishReason?: 'stop' | 'length' | 'abort';
+  /** Paper mode: why no score could be read. */
+  failure?: RatingFailure;
+  ratedAt: number;
+}
+
+/**
+ * A generated (instruction, output) pair. It carries its passage and provenance so review and
+ * export need no join with the corpus.
+ */
 export interface Candidate {
   id: Id;
   workspaceId: Id;
   runId: Id;
   segmentId: Id;
+  /** The segment's document and header path (provenance). */
+  documentId: Id;
+  headerPath: string[];
+  /** The passage: the pair's output (§2.2; possibly truncated, see `truncated`). */
+  output: string;
+  /** What the backward model wrote, before cleaning (method/instructions.ts cleanInstruction). */
+  rawInstruction: string;
+  /** The cleaned instruction. */
   instruction: string;
-  /** Model that wrote the instruction (M_yx). */
+  /** Why the instruction is unusable (method/instructions.ts InstructionIssue); unset when usable. */
+  filterReason?: string;
+  /**
+   * The backward model saw only the start of the passage (its context is too short; the rule
+   * is in pipeline/augment-stage.ts). `output` is still the whole passage.
+   */
+  truncated?: boolean;
+  /** Model (and adapter) that wrote the instruction (M_yx). */
   producedBy: string;
-  /** 'augment' when written; curation fills the score fields per rater iteration. */
-  stage: 'augment' | 'curate-1' | 'curate-2';
-  score?: number | null;
-  reasoning?: string;
-  rawOutput?: string;
-  scoredBy?: string;
+  /** Every rating, oldest first. */
+  ratings: Rating[];
   /** The user's keep/drop decision, which wins over the score. */
   override?: 'keep' | 'drop';
+}
+
+/** The latest rating of a candidate for iteration t in mode m, if any. */
+export function ratingFor(
+  c: Pick<Candidate, 'ratings'>,
+  iteration: number,
+  mode: RatingMode,
+): Rating | undefined {
+  for (let i = c.ratings.length - 1; i >= 0; i--) {
+    const r = c.ratings[i];
+    if (r.iteration === iteration && r.mode === mode) return r;
+  }
+  return undefined;
 }
 
 export interface Checkpoint {

@@ -12,6 +12,14 @@ export type TrainingCheckpointFormat = 'humpback-train-state/1';
 /** Which training mode made the checkpoint (method.md §1-§3: backward M_yx, seed M0, M1/M2). */
 export type TrainingMode = 'seed' | 'seed+curated' | 'backward';
 
+/** Which curated set A^(t) a seed+curated run trains on (M_t, §3: t = 1 → M1, t = 2 → M2). */
+export type TrainingCuration = {
+  iteration: number;
+  mode: 'paper' | 'fast';
+  /** Fast mode: keep by expected score (or P(5)) at least this. */
+  fast?: { by: 'expected' | 'p5'; atLeast: number };
+};
+
 /** The base model a run trained on. Never the access token. */
 export type BaseModelRecord = {
   source: 'hf' | 'local';
@@ -30,6 +38,8 @@ export type TrainingRequestRecord<Options = Record<string, unknown>> = {
   mode: TrainingMode;
   runId?: string;
   k?: number;
+  /** 'seed+curated': which ratings select A_k^(t) (iteration t, mode, fast-mode threshold). */
+  curation?: TrainingCuration;
   maxLength: number;
   evalFraction: number;
   device: 'webgpu' | 'wasm';

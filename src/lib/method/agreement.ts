@@ -81,3 +81,65 @@ export function keptAgreement(a: readonly boolean[], b: readonly boolean[]): Kep
     kappa: n && chance < 1 ? (observed - chance) / (1 - chance) : null,
   };
 }
+
+interface RatingLike {
+  iteration: number;
+  mode: 'paper' | 'fast';
+  score: number | null;
+  expected?: number;
+  distribution?: number[];
+}
+
+/** Fast mode against paper mode on the same rater iteration and the same pairs. */
+export interface ModeAgreement {
+  /** Pairs rated in both modes with a usable paper score (parse failures are left out). */
+  pairs: number;
+  /** Paper-mode failures among pairs that have both ratings. */
+  paperFailures: number;
+  /** Spearman's rho of paper score vs fast expected score; null when undefined. */
+  spearman: number | null;
+  /** Kept sets: paper score ≥ k vs the fast rule (a = paper, b = fast). */
+  kept: KeptAgreement;
+}
+
+/**
+ * How far fast mode agrees with paper mode for iteration t (issue 10 §5), over every candidate
+ * whose latest ratings of t exist in both modes. `fastKeeps` is the fast-mode rule
+ * (method/selection.ts isSelectedFast), passed in so this file stays free of it.
+ */
+export function modeAgreement(
+  candidates: Iterable<{ ratings: readonly RatingLike[] }>,
+  iteration: number,
+  k: number,
+  fastKeeps: (probs: readonly number[]) => boolean,
+): ModeAgreement {
+  const paper: number[] = [];
+  const fast: number[] = [];
+  const keptPaper: boolean[] = [];
+  const keptFast: boolean[] = [];
+  let paperFailures = 0;
+  for (const c of candidates) {
+    let p: RatingLike | undefined;
+    let f: RatingLike | undefined;
+    for (const r of c.ratings) {
+      if (r.iteration !== iteration) continue;
+      if (r.mode === 'paper') p = r;
+      else f = r;
+    }
+    if (!p || !f || f.expected === undefined || !f.distribution) continue;
+    if (p.score === null) {
+      paperFailures++;
+      continue;
+    }
+    paper.push(p.score);
+    fast.push(f.expected);
+    keptPaper.push(p.score >= k);
+    keptFast.push(fastKeeps(f.distribution));
+  }
+  return {
+    pairs: paper.length,
+    paperFailures,
+    spearman: spearman(paper, fast),
+    kept: keptAgreement(keptPaper, keptFast),
+  };
+}

@@ -33,3 +33,43 @@ export function backtranslationPrompt(response: string): string {
     'Answer in the style of an AI Assistant.'
   );
 }
+
+/** Versions of the prompts the stages record in their lineage (bump on any change of text). */
+export const PROMPT_VERSIONS = {
+  backtranslation: 'backtranslation-v1',
+  instructAugment: 'instruct-augment-v1',
+  rating: 'rating-paper-v1',
+  fastRating: 'rating-fast-score-prefix-v1',
+} as const;
+
+/** A seed pair shown to an instruct model as an example (few-shot augmentation). */
+export interface AugmentExample {
+  instruction: string;
+  output: string;
+}
+
+/**
+ * Self-augmentation with an instruct model instead of a trained backward adapter (our
+ * variant, not the paper's: §2.2 fine-tunes M_yx). Zero-shot with no examples; few-shot shows
+ * seed pairs as (text → instruction) examples. One user message; the model answers with the
+ * instruction only.
+ */
+export function instructAugmentPrompt(passage: string, examples: AugmentExample[] = []): string {
+  const head =
+    'Here is a text written as the answer to a request from a user. ' +
+    'Write the request (a question or instruction) that this text answers best. ' +
+    'Reply with the request only, in the language of the text.';
+  const shots = examples.map(
+    (e, i) => `Example ${i + 1}\nText:\n${e.output}\nRequest: ${e.instruction}`,
+  );
+  return [head, ...shots, `Text:\n${passage}\nRequest:`].join('\n\n');
+}
+
+/**
+ * Fast curation (issue 10 §5): the paper's rating prompt, verbatim, as the user turn; the
+ * assistant turn is prefilled with FAST_RATING_PREFIX, so the model's next token is the rating
+ * and no reasoning is written. This is a stated variant of §2.3, which asks for reasoning first:
+ * the rater commits to a score without it.
+ */
+export const FAST_RATING_PREFIX = 'Score:';
+export const FAST_RATING_CONTINUATIONS = ['1', '2', '3', '4', '5'] as const;

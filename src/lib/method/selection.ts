@@ -45,3 +45,40 @@ export function isSelectedFast(probs: readonly number[], rule: FastRule): boolea
   const value = rule.by === 'p5' ? probs[4] : probs.reduce((acc, p, i) => acc + p * (i + 1), 0);
   return value >= rule.atLeast;
 }
+
+/**
+ * Which ratings define a curated set A^(t) (§2.3, iterations §3): iteration t, the mode that
+ * rated it, and the rule — k for paper mode (score ≥ k), a FastRule for fast mode.
+ */
+export interface CurationRule {
+  iteration: number;
+  mode: 'paper' | 'fast';
+  /** Paper mode: keep score ≥ k (main setting k = 5). */
+  k: number;
+  /** Fast mode: threshold on the expected score or on P(5); default expected ≥ k. */
+  fast?: FastRule;
+}
+
+interface RatedLike {
+  iteration: number;
+  mode: 'paper' | 'fast';
+  score: number | null;
+  distribution?: number[];
+}
+
+/** Whether a candidate is in A^(t) under `rule`: its latest rating of (t, mode) passes; override wins. */
+export function isCurated(
+  c: { ratings: readonly RatedLike[]; override?: 'keep' | 'drop'; filterReason?: string },
+  rule: CurationRule,
+): boolean {
+  if (c.override === 'keep') return true;
+  if (c.override === 'drop' || c.filterReason) return false;
+  let latest: RatedLike | undefined;
+  for (const r of c.ratings) if (r.iteration === rule.iteration && r.mode === rule.mode) latest = r;
+  if (!latest) return false;
+  if (rule.mode === 'fast') {
+    if (!latest.distribution) return false;
+    return isSelectedFast(latest.distribution, rule.fast ?? { by: 'expected', atLeast: rule.k });
+  }
+  return typeof latest.score === 'number' && latest.score >= rule.k;
+}

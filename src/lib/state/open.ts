@@ -7,7 +7,12 @@ import { createModelsStates } from './models-open';
 import type { StudioStore, WorkspaceTotals } from './ports';
 import { Studio } from './studio.svelte';
 import { TrainState } from './train.svelte';
-import { spawnSelfTestWorker, spawnTrainWorker } from './workers';
+import { spawnModelWorker, spawnSelfTestWorker, spawnTrainWorker } from './workers';
+import { RunState } from './run.svelte';
+import { roleModelLoader } from './role-models';
+import { fakeEnginesWanted } from './engines';
+import { RpcClient } from '../protocol';
+import type { CheckpointAdapterRpc } from '../train/train-protocol';
 
 export async function openStudio(dbName?: string): Promise<Studio> {
   const store = await openStore(dbName);
@@ -29,6 +34,26 @@ export async function openStudio(dbName?: string): Promise<Studio> {
   });
   studio.models = models;
   studio.playground = playground;
+  const fake = fakeEnginesWanted();
+  let adapters: RpcClient<CheckpointAdapterRpc> | null = null;
+  studio.run = new RunState(
+    store,
+    studio.jobs,
+    () => studio.workspaces.currentId,
+    () => studio.workspaces.current?.roles,
+    roleModelLoader({
+      fake,
+      fakeDelayMs: Number(new URLSearchParams(globalThis.location?.search).get('fakeDelay')) || 0,
+      serverApiKey: () => studio.playground?.serverApiKey ?? '',
+      adapterSpec: (checkpointId, adapterId) =>
+        (adapters ??= new RpcClient<CheckpointAdapterRpc>(spawnModelWorker)).call(
+          'checkpointAdapter',
+          { checkpointId, adapterId },
+        ),
+    }),
+    fake,
+    () => void studio.refreshStorage(),
+  );
   await studio.start();
   await models.load();
   return studio;

@@ -8,6 +8,7 @@ import type { CorpusState } from './corpus.svelte';
 import type { TrainState } from './train.svelte';
 import type { ModelsState } from './models.svelte';
 import type { PlaygroundState } from './playground.svelte';
+import type { RunState } from './run.svelte';
 import { DiagnosticsState } from './diagnostics.svelte';
 import { JobsState } from './jobs.svelte';
 import type { StudioStore, WorkspaceTotals } from './ports';
@@ -35,6 +36,8 @@ export class Studio {
   /** The Models step's catalogue, cache and playground (set by openStudio). */
   models: ModelsState | null = null;
   playground: PlaygroundState | null = null;
+  /** The Augment/Curate steps' run state (set by openStudio). */
+  run: RunState | null = null;
 
   /** Totals of the current workspace, or null before they are measured. */
   currentTotals: WorkspaceTotals | null = $derived.by(() => {

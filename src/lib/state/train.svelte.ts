@@ -39,8 +39,14 @@ export interface TrainForm {
    */
   accessToken: string;
   mode: TrainMode;
+  /** The run to train from: seed+curated reads its A_k^(t); any mode attaches its adapter. */
   runId: string;
   k: number;
+  /** seed+curated: A^(t) of iteration t (1 → trains M1, 2 → M2) rated in `curationMode`. */
+  iteration: number;
+  curationMode: 'paper' | 'fast';
+  /** Fast mode: keep pairs whose expected score is at least this. */
+  fastAtLeast: number;
   rank: number;
   alpha: number;
   /** rsLoRA scale alpha/√r instead of alpha/r (PEFT use_rslora). */
@@ -68,6 +74,9 @@ export function defaultTrainForm(): TrainForm {
     mode: 'seed',
     runId: '',
     k: 5,
+    iteration: 1,
+    curationMode: 'paper',
+    fastAtLeast: 4.5,
     rank: d.lora.rank,
     alpha: d.lora.alpha,
     useRslora: d.lora.useRslora ?? false,
@@ -201,7 +210,19 @@ export class TrainState {
       name: MODE_NAMES[f.mode],
       model,
       mode: f.mode,
-      ...(f.mode === 'seed+curated' ? { runId: f.runId, k: f.k } : {}),
+      ...(f.runId ? { runId: f.runId } : {}),
+      ...(f.mode === 'seed+curated'
+        ? {
+            k: f.k,
+            curation: {
+              iteration: f.iteration,
+              mode: f.curationMode,
+              ...(f.curationMode === 'fast'
+                ? { fast: { by: 'expected' as const, atLeast: f.fastAtLeast } }
+                : {}),
+            },
+          }
+        : {}),
       maxLength: f.maxLength,
       evalFraction: 0.05,
       device: f.device,

@@ -12,7 +12,8 @@ import {
   type StoreNames,
 } from 'idb';
 import { UnsupportedBrowserError } from '../protocol/errors';
-import type { HumpbackDB } from './schema';
+import type { HumpbackDB, SegmentPage, StoredSegment } from './schema';
+import { migrateCandidate, type LegacyCandidate } from './candidate-keys';
 
 export type Db = IDBPDatabase<HumpbackDB>;
 export type StoreName = StoreNames<HumpbackDB>;
@@ -119,7 +120,51 @@ const migrations: Migration[] = [
     if (!db.objectStoreNames.contains('checkpoints')) return;
     tx.objectStore('checkpoints').createIndex('byWorkspaceKind', ['workspaceId', 'kind']);
   },
+  // 6: candidates keep every rating (issue 10): passage, provenance, raw and cleaned
+  // instruction, filter reason and `ratings[]`. Old-shape candidates (one flat verdict) are
+  // rewritten in place (candidate-keys.ts migrateCandidate); two indexes answer "usable
+  // candidates" and "rated s by iteration t in mode m" from keys alone.
+  (db, tx) => {
+    if (!db.objectStoreNames.contains('candidates')) return;
+    const candidates = tx.objectStore('candidates');
+    candidates.createIndex('byRunFilter', ['runId', 'filter']);
+    candidates.createIndex('byRating', 'ratingKeys', { multiEntry: true });
+    void rewriteLegacyCandidates(db, tx);
+  },
 ];
+
+/**
+ * Step 6's rewrite, inside the versionchange transaction (which stays open while requests are
+ * pending; an error here aborts the upgrade, leaving the old database as it was).
+ */
+async function rewriteLegacyCandidates(db: Db, tx: UpgradeTx): Promise<void> {
+  const now = Date.now();
+  const raw = unwrap(tx);
+  const segments = db.objectStoreNames.contains('segments') ? raw.objectStore('segments') : null;
+  const pages = db.objectStoreNames.contains('segmentPages')
+    ? raw.objectStore('segmentPages')
+    : null;
+  const get = <T>(store: IDBObjectStore | null, key: string) =>
+    store
+      ? (tx.objectStore(store.name as StoreName).get(key) as Promise<T | undefined>)
+      : undefined;
+  let cursor = await tx.objectStore('candidates').openCursor();
+  while (cursor) {
+    const value = cursor.value as unknown as LegacyCandidate & { ratings?: unknown };
+    if (!Array.isArray(value.ratings)) {
+      let segment: { text: string; documentId: string; headerPath: string[] } | undefined =
+        await get<StoredSegment>(segments, value.segmentId);
+      if (!segment) {
+        // Kept segments live in page records whose id is the segment id up to its last dot.
+        const pageId = value.segmentId.slice(0, value.segmentId.lastIndexOf('.'));
+        const page = pageId ? await get<SegmentPage>(pages, pageId) : undefined;
+        segment = page?.segments.find((s) => s.id === value.segmentId);
+      }
+      await cursor.update(migrateCandidate(value, segment, now));
+    }
+    cursor = await cursor.continue();
+  }
+}
 
 /** For steps that touch stores the current schema no longer has. */
 function untyped(db: Db): IDBDatabase {

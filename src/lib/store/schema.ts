@@ -3,8 +3,8 @@
 // record that belongs to a workspace carries `workspaceId` and its store has a `byWorkspace`
 // index, so a workspace can be listed, measured and deleted as a unit.
 import type { DBSchema } from 'idb';
+import type { RatingKey, StoredCandidate } from './candidate-keys';
 import type {
-  Candidate,
   Checkpoint,
   CorpusStats,
   DedupChunk,
@@ -71,10 +71,19 @@ export interface HumpbackDB extends DBSchema {
   };
   seeds: { key: Id; value: SeedPair; indexes: { byWorkspace: Id } };
   runs: { key: Id; value: Run; indexes: { byWorkspace: Id } };
+  /** Candidates with their index fields (candidate-keys.ts; step 6 added ratings history). */
   candidates: {
     key: Id;
-    value: Candidate;
-    indexes: { byWorkspace: Id; byRun: Id; byRunSegment: [Id, Id] };
+    value: StoredCandidate;
+    indexes: {
+      byWorkspace: Id;
+      byRun: Id;
+      byRunSegment: [Id, Id];
+      /** [runId, filterReason ?? 'ok']: usable candidates in id order, counts per reason. */
+      byRunFilter: [Id, string];
+      /** multiEntry over ratingKeys: [runId, iteration, mode, score] of each latest rating. */
+      byRating: RatingKey;
+    };
   };
   checkpoints: {
     key: Id;

@@ -14,7 +14,8 @@ import { AppError } from '../protocol/errors';
 import { openDatabase, type Db } from './db';
 import { dedupChunksRepo } from './dedup-chunks-repo';
 import { ingestRepo } from './ingest-repo';
-import { candidatesRepo, runsRepo } from './runs-repo';
+import { candidatesRepo } from './candidates-repo';
+import { runsRepo } from './runs-repo';
 import { stagesRepo } from './stages-repo';
 import { settingsRepo, storageRepo, workspacesRepo } from './workspaces-repo';
 

@@ -6,7 +6,9 @@
 import { ConflictError, NotFoundError } from '../protocol/errors';
 import type { Db } from './db';
 import { approxBatchBytes, approxBytes, toPlain } from './plain';
-import type { ScoreUpdate } from './runs-repo';
+import type { RatingUpdate } from './runs-repo';
+import { appendRatings } from './candidates-repo';
+import { toStored } from './candidate-keys';
 import type { Candidate, Evaluation, Id, Run, StageName, StageState } from '../domain';
 import { writeTx, type Requests, type WriteTx } from './tx';
 
@@ -31,10 +33,11 @@ export interface StageBatch {
   total: number | null;
 }
 
-/** What one batch writes: new or replaced candidates (augment), verdicts (curate), evaluations. */
+/** What one batch writes: new or replaced candidates (augment), ratings (curate), evaluations. */
 export interface StageWrites {
   candidates?: Candidate[];
-  scores?: ScoreUpdate[];
+  /** Appended to each candidate's rating history. */
+  ratings?: RatingUpdate[];
   evaluations?: Evaluation[];
 }
 
@@ -107,7 +110,7 @@ export function stagesRepo(db: Db) {
       const failures = batch.failures.map(toPlain);
       const bytes =
         approxBatchBytes(plain.candidates ?? []) +
-        approxBatchBytes(plain.scores ?? []) +
+        approxBatchBytes(plain.ratings ?? []) +
         approxBatchBytes(plain.evaluations ?? []) +
         approxBytes(failures);
       return writeTx(db, stageStores, bytes, async (tx, requests) => {
@@ -124,16 +127,8 @@ export function stagesRepo(db: Db) {
         for (const c of plain.candidates ?? []) requireRun(c.runId, runId, 'candidates');
         for (const e of plain.evaluations ?? []) requireRun(e.runId, runId, 'evaluations');
         const candidates = tx.objectStore('candidates');
-        for (const c of plain.candidates ?? []) requests.add(candidates.put(c));
-        const current = await Promise.all(
-          (plain.scores ?? []).map((s) => candidates.get(s.candidateId)),
-        );
-        (plain.scores ?? []).forEach(({ candidateId, ...verdict }, i) => {
-          const candidate = current[i];
-          if (!candidate) throw new NotFoundError(`No candidate ${candidateId}`, { candidateId });
-          requireRun(candidate.runId, runId, 'scores');
-          requests.add(candidates.put({ ...candidate, ...verdict }));
-        });
+        for (const c of plain.candidates ?? []) requests.add(candidates.put(toStored(c)));
+        if (plain.ratings?.length) await appendRatings(tx, requests, plain.ratings, runId);
         const evaluations = tx.objectStore('evaluations');
         for (const e of plain.evaluations ?? []) requests.add(evaluations.put(e));
         return next;

@@ -13,7 +13,7 @@ import { tokenizeTraining, type ChatTemplate } from '../engines/hf/chat-template
 import type { HfTokenizer } from '../engines/hf/tokenizer';
 import { mulberry32 } from '../engines/generation/rng';
 import { backtranslationPrompt } from '../method/prompts';
-import { isSelected } from '../method/selection';
+import { isCurated, type CurationRule } from '../method/selection';
 import { taggedMessages, tagFor, type ExampleOrigin } from '../method/tagging';
 import { InputError } from '../protocol/errors';
 import type { Candidate, SegmentRecord, SeedPair } from '../domain';
@@ -46,6 +46,8 @@ export interface SourceQuery {
   runId?: string;
   /** Selection threshold (method.md §4: k = 5 in the main setting). */
   k?: number;
+  /** Which ratings select A_k^(t): iteration (default 1), mode (default paper), fast rule. */
+  curation?: Partial<Omit<CurationRule, 'k'>>;
 }
 
 /** Alpaca-style seeds keep their input/context after the instruction. */
@@ -66,21 +68,22 @@ export async function loadPairs(store: TrainingSourceStore, q: SourceQuery): Pro
     throw new InputError('seed+curated training needs a run with curated candidates', {
       field: 'runId',
     });
-  const k = q.k ?? 5;
-  const kept = (await store.candidates.listByRun(q.runId)).filter((c) => isSelected(c, k));
+  const rule: CurationRule = {
+    iteration: q.curation?.iteration ?? 1,
+    mode: q.curation?.mode ?? 'paper',
+    k: q.k ?? 5,
+    ...(q.curation?.fast ? { fast: q.curation.fast } : {}),
+  };
+  const kept = (await store.candidates.listByRun(q.runId)).filter((c) => isCurated(c, rule));
+  // Candidates carry their passage; only ones migrated without it are joined with the corpus.
+  const missing = kept.filter((c) => !c.output).map((c) => c.segmentId);
   const segments = new Map(
-    (await store.segments.getMany(kept.map((c) => c.segmentId))).map((s) => [s.id, s]),
+    (missing.length ? await store.segments.getMany(missing) : []).map((s) => [s.id, s]),
   );
   const curated: SourcePair[] = [];
   for (const c of kept) {
-    const segment = segments.get(c.segmentId);
-    if (segment)
-      curated.push({
-        id: c.id,
-        instruction: c.instruction,
-        output: segment.text,
-        origin: 'augmented',
-      });
+    const output = c.output || segments.get(c.segmentId)?.text;
+    if (output) curated.push({ id: c.id, instruction: c.instruction, output, origin: 'augmented' });
   }
   return [...seeds, ...curated];
 }

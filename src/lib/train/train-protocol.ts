@@ -6,6 +6,7 @@ import type { CheckpointInfo } from '../store/artifacts-repo';
 import type { MetricPoint } from './checkpoint';
 import type { TokenizeStats, TrainMode } from './data';
 import type { TrainOptions } from './trainer';
+import type { TrainingCuration } from '../domain';
 
 /**
  * A Hugging Face repo id (with an access token for gated repos, never stored), or a local
@@ -26,6 +27,8 @@ export interface StartTrainingRequest {
   /** 'seed+curated': the augmentation run whose candidates are selected, and the threshold k. */
   runId?: string;
   k?: number;
+  /** 'seed+curated': which ratings select A_k^(t); default iteration 1, paper mode. */
+  curation?: TrainingCuration;
   /** Longest example in tokens (longer ones are truncated and counted). */
   maxLength: number;
   /** Held-out share for the eval loss (method: deterministic by seed). */

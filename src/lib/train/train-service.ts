@@ -98,6 +98,7 @@ export function trainHandlers(deps: TrainServiceDeps): Handlers<TrainRpc> {
       mode: req.mode,
       runId: req.runId,
       k: req.k,
+      ...(req.curation ? { curation: req.curation } : {}),
     });
     if (!pairs.length)
       throw new InputError('No training pairs: import seed pairs first (Data step)', {
@@ -154,6 +155,7 @@ export function trainHandlers(deps: TrainServiceDeps): Handlers<TrainRpc> {
       modelConfig: loaded.configJson,
       dataFingerprint: fingerprint,
     };
+    let lastSaved: string | undefined;
     const result = await train({
       config: loaded.config,
       weights,
@@ -166,14 +168,24 @@ export function trainHandlers(deps: TrainServiceDeps): Handlers<TrainRpc> {
       resume: resume?.state,
       saveCheckpoint: storeCheckpoints(
         store.checkpoints,
-        { workspaceId: req.workspaceId, name: req.name, meta: { ...meta } },
-        (info) => ctx.emit({ kind: 'checkpoint', info }),
+        // Started from a run: its adapters belong to the run (deleting the run removes them).
+        {
+          workspaceId: req.workspaceId,
+          ...(req.runId ? { runId: req.runId } : {}),
+          name: req.name,
+          meta: { ...meta },
+        },
+        (info) => {
+          lastSaved = info.id;
+          ctx.emit({ kind: 'checkpoint', info });
+        },
       ),
       signal: ctx.signal,
       job: `train:${trainingId}`,
       onProgress: (p) => ctx.progress(p),
       onMetric: (point) => ctx.emit({ kind: 'metric', point }),
     }).finally(() => backend.release());
+    if (req.runId && lastSaved) await recordTrainLineage(store, req, model, lastSaved, trainingId);
     return {
       trainingId,
       step: result.state.step,
@@ -342,4 +354,35 @@ export function dataFingerprint(train: TrainExample[], evalSet: TrainExample[]):
     }
   }
   return (h >>> 0).toString(16).padStart(8, '0');
+}
+
+/**
+ * A training started from a run appends its lineage, once per training: M_yx (iteration 0),
+ * M0 (0) or M_t trained on seed + A(t) (t), with its final adapter checkpoint, so the run's
+ * chain shows which model is M1, M2, ...
+ */
+async function recordTrainLineage(
+  store: Awaited<ReturnType<TrainServiceDeps['store']>>,
+  req: StartTrainingRequest,
+  model: BaseModelChoice,
+  checkpointId: string,
+  trainingId: string,
+): Promise<void> {
+  // A resumed training finishes the same one: its entry is already there.
+  const run = await store.runs.get(req.runId!);
+  if (run?.config.lineage?.some((l) => l.settings?.trainingId === trainingId)) return;
+  const iteration = req.mode === 'seed+curated' ? (req.curation?.iteration ?? 1) : 0;
+  await store.runs.appendLineage(req.runId!, {
+    kind: req.mode === 'backward' ? 'train-backward' : 'train',
+    iteration,
+    model: { id: model.id },
+    adapterCheckpointId: checkpointId,
+    engine: 'onnx',
+    settings: {
+      trainingId,
+      mode: req.mode,
+      ...(req.k !== undefined ? { k: req.k } : {}),
+      ...(req.curation ? { curation: req.curation } : {}),
+    },
+  });
 }

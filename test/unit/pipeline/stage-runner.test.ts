@@ -17,6 +17,7 @@ import type { Progress } from '../../../src/lib/protocol/progress';
 import type { Candidate, SegmentRecord } from '../../../src/lib/domain';
 import type { Store } from '../../../src/lib/store';
 import { newId } from '../../../src/lib/util/ids';
+import { makeCandidate } from '../../helpers/candidate';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -64,15 +65,15 @@ function augmentStage(
       );
     },
     writes: (results) => ({
-      candidates: results.map(({ item, result }): Candidate => ({
-        id: newId(),
-        workspaceId,
-        runId,
-        segmentId: item.id,
-        instruction: result,
-        producedBy: 'backward',
-        stage: 'augment',
-      })),
+      candidates: results.map(({ item, result }): Candidate =>
+        makeCandidate({
+          id: newId(),
+          workspaceId,
+          runId,
+          segmentId: item.id,
+          instruction: result,
+        }),
+      ),
     }),
   };
 }

@@ -8,6 +8,7 @@ import { emptyTotals } from '../../../src/lib/state/ports';
 import { openStudio } from '../../../src/lib/state/open';
 import { DEFAULT_WORKSPACE_NAME } from '../../../src/lib/state/studio.svelte';
 import { newId } from '../../../src/lib/util/ids';
+import { makeCandidate } from '../../helpers/candidate';
 
 describe('openStudio', () => {
   it('starts a first visit in the default workspace and totals what it holds', async () => {
@@ -37,15 +38,14 @@ describe('openStudio', () => {
       await store.runs.create(ws, { name: 'Run 2', config: {} }),
     ];
     await store.checkpoints.save(checkpoint('adapter', runs[0].id));
-    const candidate = (runId: string) => ({
-      id: newId(),
-      workspaceId: ws,
-      runId,
-      segmentId: newId(),
-      instruction: 'How do I…?',
-      producedBy: 'M_yx',
-      stage: 'augment' as const,
-    });
+    const candidate = (runId: string) =>
+      makeCandidate({
+        id: newId(),
+        workspaceId: ws,
+        runId,
+        segmentId: newId(),
+        instruction: 'How do I…?',
+      });
     await store.candidates.putBatch([candidate(runs[0].id), candidate(runs[1].id)]);
     await store.candidates.putBatch([candidate(runs[1].id)]);
     await store.evaluations.add({

@@ -68,11 +68,11 @@ describe('step status', () => {
   });
 
   it('says "not built yet" for unbuilt steps but still reports data and needs', () => {
-    const augment = STEPS.find((s) => s.id === 'augment')!;
-    const st = stepStatus(augment, totals({ candidates: 3 }));
+    const evaluate = STEPS.find((s) => s.id === 'evaluate')!;
+    const st = stepStatus(evaluate, totals({ evaluations: 3 }));
     expect(st.state).toBe('not-built');
-    expect(st.detail).toBe('3 candidate pairs');
-    expect(st.missing).toBe('needs a corpus with kept segments and a backward model');
+    expect(st.detail).toBe('3 evaluations');
+    expect(st.missing).toBe('needs a trained adapter');
   });
 
   it('moves a built step from blocked to ready to done as records appear', () => {

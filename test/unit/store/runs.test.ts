@@ -7,16 +7,16 @@ import { newId } from '../../../src/lib/util/ids';
 import { NotFoundError } from '../../../src/lib/protocol/errors';
 import type { Candidate, PairwiseResult, RunConfig } from '../../../src/lib/domain';
 import { promptScore, winRate } from '../../../src/lib/method/win-rate';
+import { makeCandidate, paperRating } from '../../helpers/candidate';
 
-const candidate = (workspaceId: string, runId: string, segmentId: string): Candidate => ({
-  id: `${runId}-${segmentId}`,
-  workspaceId,
-  runId,
-  segmentId,
-  instruction: `Write about ${segmentId}`,
-  producedBy: 'backward-model',
-  stage: 'augment',
-});
+const candidate = (workspaceId: string, runId: string, segmentId: string): Candidate =>
+  makeCandidate({
+    id: `${runId}-${segmentId}`,
+    workspaceId,
+    runId,
+    segmentId,
+    instruction: `Write about ${segmentId}`,
+  });
 
 describe('runs', () => {
   it('create, list newest first, updateStage merges state, rename', async () => {
@@ -93,7 +93,7 @@ describe('runs', () => {
 });
 
 describe('candidates', () => {
-  it('putBatch, get by [run, segment], done segments, paging, scores and overrides', async () => {
+  it('putBatch, get by [run, segment], done segments, paging, ratings and overrides', async () => {
     const { store } = await freshStore();
     const ws = await store.workspaces.create('w');
     const run = await store.runs.create(ws.id, { name: 'r', config: {} });
@@ -117,18 +117,14 @@ describe('candidates', () => {
     );
     expect(p3.next).toBeUndefined();
 
-    await store.candidates.setScores([
-      { candidateId: batch[0].id, stage: 'curate-1', score: 5, reasoning: 'clear', scoredBy: 'm0' },
-      { candidateId: batch[1].id, stage: 'curate-1', score: null, rawOutput: 'no score here' },
+    await store.candidates.addRatings([
+      { candidateId: batch[0].id, rating: paperRating(1, 5) },
+      { candidateId: batch[1].id, rating: { ...paperRating(1, null), rawOutput: 'no score here' } },
     ]);
-    expect(await store.candidates.get(batch[0].id)).toMatchObject({
-      score: 5,
-      stage: 'curate-1',
-      reasoning: 'clear',
-    });
-    expect((await store.candidates.get(batch[1].id))?.rawOutput).toBe('no score here');
-    await store.candidates.setScore({ candidateId: batch[0].id, stage: 'curate-2', score: 3 });
-    expect(await store.candidates.get(batch[0].id)).toMatchObject({ score: 3, stage: 'curate-2' });
+    expect((await store.candidates.get(batch[0].id))?.ratings).toEqual([paperRating(1, 5)]);
+    expect((await store.candidates.get(batch[1].id))?.ratings[0].rawOutput).toBe('no score here');
+    await store.candidates.addRating(batch[0].id, paperRating(2, 3, 'm1'));
+    expect((await store.candidates.get(batch[0].id))?.ratings.map((r) => r.score)).toEqual([5, 3]);
 
     await store.candidates.setOverride(batch[2].id, 'keep');
     expect((await store.candidates.get(batch[2].id))?.override).toBe('keep');
@@ -137,12 +133,12 @@ describe('candidates', () => {
 
     // One unknown id fails the whole score batch: the known one keeps its old score.
     await expect(
-      store.candidates.setScores([
-        { candidateId: batch[3].id, stage: 'curate-1', score: 1 },
-        { candidateId: 'missing', stage: 'curate-1', score: 1 },
+      store.candidates.addRatings([
+        { candidateId: batch[3].id, rating: paperRating(1, 1) },
+        { candidateId: 'missing', rating: paperRating(1, 1) },
       ]),
     ).rejects.toBeInstanceOf(NotFoundError);
-    expect((await store.candidates.get(batch[3].id))?.score).toBeUndefined();
+    expect((await store.candidates.get(batch[3].id))?.ratings).toEqual([]);
     store.close();
   });
 });

@@ -3,16 +3,16 @@ import { freshStore } from './helpers';
 import { ConflictError, NotFoundError } from '../../../src/lib/protocol/errors';
 import { FAILURES_KEPT } from '../../../src/lib/store/stages-repo';
 import type { Candidate, Evaluation } from '../../../src/lib/domain';
+import { makeCandidate, paperRating } from '../../helpers/candidate';
 
-const candidate = (workspaceId: string, runId: string, segmentId: string): Candidate => ({
-  id: `${runId}-${segmentId}`,
-  workspaceId,
-  runId,
-  segmentId,
-  instruction: `What is ${segmentId}?`,
-  producedBy: 'backward-model',
-  stage: 'augment',
-});
+const candidate = (workspaceId: string, runId: string, segmentId: string): Candidate =>
+  makeCandidate({
+    id: `${runId}-${segmentId}`,
+    workspaceId,
+    runId,
+    segmentId,
+    instruction: `What is ${segmentId}?`,
+  });
 
 async function setUp() {
   const { store } = await freshStore();
@@ -64,7 +64,7 @@ describe('stages', () => {
         total: 4,
       },
       {
-        scores: [{ candidateId: `${run.id}-s1`, stage: 'curate-1', score: 5, reasoning: 'good' }],
+        ratings: [{ candidateId: `${run.id}-s1`, rating: paperRating(1, 5) }],
         evaluations: [evaluation],
       },
     );
@@ -72,9 +72,7 @@ describe('stages', () => {
     expect(state.failures).toEqual([{ itemId: 's3', message: 'unreadable' }]);
     expect(await store.candidates.get(`${run.id}-s1`)).toMatchObject({
       instruction: 'What is s1?',
-      stage: 'curate-1',
-      score: 5,
-      reasoning: 'good',
+      ratings: [paperRating(1, 5)],
     });
     expect((await store.evaluations.list({ runId: run.id })).map((e) => e.id)).toEqual(['e1']);
     expect((await store.runs.get(run.id))?.stages.augment).toEqual(state);
@@ -121,7 +119,7 @@ describe('stages', () => {
     await expect(
       store.stages.commitBatch(run.id, 'curate', batch, {
         candidates: [candidate(ws.id, run.id, 's1')],
-        scores: [{ candidateId: 'missing', stage: 'curate-1', score: 3 }],
+        ratings: [{ candidateId: 'missing', rating: paperRating(1, 3) }],
       }),
     ).rejects.toBeInstanceOf(NotFoundError);
     expect(await store.candidates.countByRun(run.id)).toBe(0);

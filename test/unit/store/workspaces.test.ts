@@ -5,6 +5,7 @@ import { openDB } from 'idb';
 import { DB_VERSION, workspaceStores } from '../../../src/lib/store/db';
 import { InputError, NotFoundError } from '../../../src/lib/protocol/errors';
 import { PERSISTENCE_SETTING } from '../../../src/lib/store/workspaces-repo';
+import { makeCandidate } from '../../helpers/candidate';
 
 afterEach(() => vi.unstubAllGlobals());
 
@@ -92,15 +93,13 @@ describe('workspaces', () => {
       await store.seeds.addMany(ws.id, [{ instruction: 'i', output: 'o', source: 'test' }]);
       const run = await store.runs.create(ws.id, { name: 'r', config: {} });
       await store.candidates.putBatch([
-        {
+        makeCandidate({
           id: `${ws.id}-c`,
           workspaceId: ws.id,
           runId: run.id,
           segmentId: 's',
           instruction: 'q',
-          producedBy: 'm',
-          stage: 'augment',
-        },
+        }),
       ]);
       await store.checkpoints.save({
         workspaceId: ws.id,

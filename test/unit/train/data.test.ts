@@ -1,5 +1,6 @@
 // Training data from the store: the three modes' prompts/targets, loss spans on the assistant
 // tokens only, truncation counts, a deterministic eval split and length-bucketed micro-batches.
+import { makeCandidate, paperRating } from '../../helpers/candidate';
 import { describe, expect, it } from 'vitest';
 import { ChatTemplate } from '../../../src/lib/engines/hf/chat-template';
 import { backtranslationPrompt, SEED_TAG, WEB_TAG } from '../../../src/lib/method';
@@ -33,17 +34,18 @@ async function storeWithData() {
   const run = await store.runs.create(ws.id, { name: 'r', config: {} });
   const scores = [5, 4, null];
   await store.candidates.putBatch(
-    segments.map((s, i) => ({
-      id: `c${i}`,
-      workspaceId: ws.id,
-      runId: run.id,
-      segmentId: s.id,
-      instruction: `Question ${i}?`,
-      producedBy: 'M_yx',
-      stage: 'curate-1' as const,
-      score: scores[i],
-      ...(i === 2 ? { override: 'keep' as const } : {}),
-    })),
+    segments.map((s, i) =>
+      makeCandidate({
+        id: `c${i}`,
+        workspaceId: ws.id,
+        runId: run.id,
+        segmentId: s.id,
+        instruction: `Question ${i}?`,
+        output: s.text,
+        ratings: [paperRating(1, scores[i])],
+        ...(i === 2 ? { override: 'keep' as const } : {}),
+      }),
+    ),
   );
   return { store, ws, run, segments };
 }

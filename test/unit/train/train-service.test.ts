@@ -25,6 +25,7 @@ import { InputError } from '../../../src/lib/protocol/errors';
 import { DEFAULT_TRAIN_OPTIONS } from '../../../src/lib/train/trainer';
 import { tinyModel } from '../engines/ort-fixtures';
 import { freshStore } from '../store/helpers';
+import { makeCandidate, paperRating } from '../../helpers/candidate';
 
 function context(events: TrainEvent[]): CallContext<TrainEvent> {
   const controller = new AbortController();
@@ -166,6 +167,87 @@ describe('checkpoint meta', () => {
     modelConfig: { model_type: 'llama' },
     dataFingerprint: '0badf00d',
   };
+
+  it('M_t from a run: seed + A_k^(t) of iteration t, adapter attached to the run, lineage', async () => {
+    const { store } = await freshStore();
+    const ws = await store.workspaces.create('w');
+    await store.seeds.addMany(ws.id, [
+      { instruction: 'Name red.', output: 'red', source: 't' },
+      { instruction: 'Name blue.', output: 'blue', source: 't' },
+    ]);
+    const run = await store.runs.create(ws.id, { name: 'r', config: {} });
+    // Iteration 1 keeps c0 and c1 (score 5); iteration 2 (M1's re-rating) keeps c1 and c2.
+    const scores = [
+      [5, 3],
+      [5, 5],
+      [2, 5],
+      [4, 4],
+    ];
+    await store.candidates.putBatch(
+      scores.map(([a, b], i) =>
+        makeCandidate({
+          id: `c${i}`,
+          workspaceId: ws.id,
+          runId: run.id,
+          segmentId: `s${i}`,
+          instruction: `Question ${i}?`,
+          output: `Answer ${i}.`,
+          ratings: [paperRating(1, a), paperRating(2, b, 'M1')],
+        }),
+      ),
+    );
+    ort.env.wasm.numThreads = 1;
+    const model = tinyModel('llama');
+    const handlers = trainHandlers({
+      store: async () => store,
+      createBackend: (device, weights) => createTrainBackend(ort, device, weights),
+      models: new ModelService({
+        source: (ref) => ({
+          modelId: ref.id,
+          load: async () => ({ ...model.files, modelId: ref.id }),
+        }),
+      }),
+    });
+    const events: TrainEvent[] = [];
+    await handlers.start(
+      {
+        workspaceId: ws.id,
+        name: 'M2',
+        model: { source: 'hf', id: 'tiny/llama' },
+        mode: 'seed+curated',
+        runId: run.id,
+        k: 5,
+        curation: { iteration: 2, mode: 'paper' },
+        maxLength: 64,
+        evalFraction: 0,
+        device: 'wasm',
+        options: {
+          ...DEFAULT_TRAIN_OPTIONS,
+          lora: { rank: 2, alpha: 4, dropout: 0, targetModules: ['q_proj'] },
+          batch: 2,
+          accumulation: 1,
+          maxSteps: 1,
+          evalEvery: 0,
+          checkpointEvery: 1,
+        },
+      },
+      context(events),
+    );
+    const data = events.find((e) => e.kind === 'data');
+    // 2 seeds + A_5^(2) = {c1, c2}.
+    expect(data?.kind === 'data' && data.summary.pairs).toBe(4);
+    const attached = await store.checkpoints.list({ runId: run.id });
+    expect(attached).toHaveLength(1);
+    const lineage = (await store.runs.get(run.id))?.config.lineage ?? [];
+    expect(lineage).toEqual([
+      expect.objectContaining({
+        kind: 'train',
+        iteration: 2,
+        adapterCheckpointId: attached[0].id,
+        model: { id: 'tiny/llama' },
+      }),
+    ]);
+  });
 
   it('narrows a current training checkpoint and names what an old or foreign one lacks', () => {
     expect(trainingMetaOf(meta, 'c1').baseModel.id).toBe('org/base');

@@ -1,0 +1,362 @@
+// State of the method's run page, Augment and Curate steps (issue 10; paper §2.2–§2.3): the
+// workspace's runs, the chosen run's chain M0 → A(1) → M1 → A(2) → M2 with counts, the forms
+// (sampling, paper/fast mode, k or fast threshold), the stage in flight with live progress
+// (items, items/s, ETA, failures) and pause / cancel / continue. Stages run on the page's
+// StageRunner through the role's engine (a worker, or the fake with ?engine=fake); every batch
+// is committed to IndexedDB, so after a reload a stage left running or paused is offered to
+// continue, with the settings it started with (its lineage entry).
+import type { Engine } from '../engines/engine';
+import {
+  augmentLineage,
+  augmentStage,
+  DEFAULT_AUGMENT_SAMPLING,
+  type AugmentSettings,
+  type AugmentWay,
+} from '../pipeline/augment-stage';
+import {
+  curateLineage,
+  curateStage,
+  DEFAULT_CURATE_SAMPLING,
+  type CurateSettings,
+} from '../pipeline/curate-stage';
+import type { MethodModel } from '../pipeline/method-model';
+import {
+  runMethodStage,
+  summarizeRun,
+  type KeepRule,
+  type RunSummary,
+} from '../pipeline/method-service';
+import type { StageRunProgress } from '../pipeline/stage-runner';
+import { FAST_RATING_PREFIX } from '../method/prompts';
+import { seedInstruction } from '../train/data';
+import {
+  curateStageName,
+  type ModelRole,
+  type RatingMode,
+  type RoleAssignment,
+  type RoleAssignments,
+  type Run,
+  type StageName,
+  type StageState,
+} from '../domain';
+import type { Store } from '../store';
+import type { JobsState } from './jobs.svelte';
+import { describeError } from './ports';
+import { chainOf, type ChainLink } from './run-chain';
+import { CancelledError } from '../protocol/errors';
+
+/** The store verbs this state uses (src/lib/store satisfies it). */
+export type RunStore = Pick<Store, 'runs' | 'stages' | 'candidates' | 'segments' | 'seeds'>;
+
+/** A role's model, loaded and ready: what the state's wiring (open.ts) provides. */
+export type LoadRoleModel = (
+  role: ModelRole,
+  assignment: RoleAssignment | undefined,
+) => Promise<{ engine: Engine; model: MethodModel }>;
+
+export interface AugmentForm {
+  way: AugmentWay;
+  /** Instruct way: how many seed pairs to show (0 = zero-shot). */
+  shots: number;
+  temperature: number;
+  topP: number;
+  maxTokens: number;
+  seed: number;
+  batchSize: number;
+}
+
+export interface CurateForm {
+  iteration: number;
+  mode: RatingMode;
+  /** Paper mode keeps score ≥ k (main setting k = 5). */
+  k: number;
+  /** Fast mode keeps by expected score or by P(5), at least `fastAtLeast`. */
+  fastBy: 'expected' | 'p5';
+  fastAtLeast: number;
+  temperature: number;
+  maxTokens: number;
+  batchSize: number;
+}
+
+export const defaultAugmentForm = (): AugmentForm => ({
+  way: 'backward-adapter',
+  shots: 3,
+  temperature: DEFAULT_AUGMENT_SAMPLING.temperature,
+  topP: DEFAULT_AUGMENT_SAMPLING.topP,
+  maxTokens: DEFAULT_AUGMENT_SAMPLING.maxTokens,
+  seed: DEFAULT_AUGMENT_SAMPLING.seed,
+  batchSize: 8,
+});
+
+export const defaultCurateForm = (): CurateForm => ({
+  iteration: 1,
+  mode: 'paper',
+  k: 5,
+  fastBy: 'expected',
+  fastAtLeast: 4.5,
+  temperature: DEFAULT_CURATE_SAMPLING.temperature,
+  maxTokens: DEFAULT_CURATE_SAMPLING.maxTokens,
+  batchSize: 8,
+});
+
+/** The fast-mode prompt variant, in words, for the Curate screen. */
+export const FAST_MODE_VARIANT =
+  `The paper's rating prompt, verbatim, as the user turn; the assistant turn starts with ` +
+  `"${FAST_RATING_PREFIX}" and the probabilities of "1".."5" as the next text are read in one ` +
+  `forward pass. No reasoning is written, unlike the paper, which asks for reasoning first.`;
+
+/** A stage of the run that stopped before its end: offered to continue after a reload. */
+export interface UnfinishedStage {
+  stage: StageName;
+  state: StageState;
+}
+
+export class RunState {
+  runs = $state<Run[]>([]);
+  runId = $state<string | null>(null);
+  summary = $state<RunSummary | null>(null);
+  augmentForm = $state<AugmentForm>(defaultAugmentForm());
+  curateForm = $state<CurateForm>(defaultCurateForm());
+  /** The stage in flight and its live progress. */
+  active = $state<StageName | null>(null);
+  progress = $state<StageRunProgress | null>(null);
+  error = $state<string | null>(null);
+  unfinished = $state<UnfinishedStage[]>([]);
+  private pauseController: AbortController | null = null;
+  private loads = 0;
+  private cancelJob: (() => void) | null = null;
+
+  run: Run | null = $derived(this.runs.find((r) => r.id === this.runId) ?? null);
+  chain: ChainLink[] = $derived(chainOf(this.summary, this.run?.config.lineage));
+
+  constructor(
+    private readonly store: RunStore,
+    private readonly jobs: JobsState,
+    private readonly workspaceId: () => string | null,
+    private readonly roles: () => RoleAssignments | undefined,
+    private readonly loadModel: LoadRoleModel,
+    /** True when engines are fakes (?engine=fake): a missing role is then a fake model. */
+    readonly fakeEngines: boolean,
+    private readonly onChanged?: () => void,
+  ) {}
+
+  /** What a role still needs before its stage can run, or null. */
+  missingRole(role: ModelRole): string | null {
+    if (this.fakeEngines || this.roles()?.[role]) return null;
+    const name = role === 'backward' ? 'backward model (M_yx)' : 'rater (M0, M1, ...)';
+    return `No ${name} is assigned: assign one in the Models step.`;
+  }
+
+  keepRule(): KeepRule {
+    const f = this.curateForm;
+    return { k: f.k, fast: { by: f.fastBy, atLeast: f.fastAtLeast } };
+  }
+
+  /** Lists the workspace's runs and refreshes the chosen one (the newest by default). */
+  async load(): Promise<void> {
+    const ws = this.workspaceId();
+    if (!ws) return;
+    const seq = ++this.loads;
+    try {
+      const runs = await this.store.runs.list(ws);
+      // A later load (or a run created meanwhile) has newer news: this answer is stale.
+      if (seq !== this.loads) return;
+      this.runs = runs;
+      if (!this.runs.some((r) => r.id === this.runId)) this.runId = this.runs[0]?.id ?? null;
+      await this.refresh();
+    } catch (err) {
+      this.error = describeError(err);
+    }
+  }
+
+  async select(runId: string): Promise<void> {
+    this.runId = runId;
+    await this.refresh();
+  }
+
+  async createRun(name: string): Promise<void> {
+    const ws = this.workspaceId();
+    if (!ws) return;
+    const [seeds, kept] = await Promise.all([
+      this.store.seeds.count(ws),
+      this.store.segments.keptCount(ws),
+    ]);
+    const run = await this.store.runs.create(ws, {
+      name: name.trim() || `Run ${this.runs.length + 1}`,
+      config: {
+        threshold: this.curateForm.k,
+        seeds: { count: seeds },
+        corpus: { keptSegments: kept, documents: 0, takenAt: Date.now() },
+        lineage: [],
+      },
+    });
+    this.runId = run.id;
+    await this.load();
+    this.onChanged?.();
+  }
+
+  /** Counts, chain and unfinished stages of the chosen run, from the store. */
+  async refresh(): Promise<void> {
+    const id = this.runId;
+    if (!id) {
+      this.summary = null;
+      this.unfinished = [];
+      return;
+    }
+    const [summary, run] = await Promise.all([
+      summarizeRun(this.store, id, this.keepRule()),
+      this.store.runs.get(id),
+    ]);
+    if (run) this.runs = this.runs.map((r) => (r.id === id ? run : r));
+    this.summary = summary;
+    this.unfinished = Object.entries(run?.stages ?? {})
+      .filter(([name, s]) => name !== this.active && s && isUnfinished(s))
+      .map(([stage, state]) => ({ stage: stage as StageName, state: state! }));
+  }
+
+  startAugment(): Promise<void> {
+    return this.runStage('augment', async () => {
+      const f = $state.snapshot(this.augmentForm) as AugmentForm;
+      const ws = this.workspaceId()!;
+      const examples =
+        f.way === 'instruct'
+          ? (await this.store.seeds.list(ws))
+              .slice(0, f.shots)
+              .map((s) => ({ instruction: seedInstruction(s), output: s.output }))
+          : [];
+      const settings: AugmentSettings = {
+        way: f.way,
+        examples,
+        sampling: {
+          temperature: f.temperature,
+          topP: f.topP,
+          maxTokens: f.maxTokens,
+          seed: f.seed,
+        },
+        batchSize: f.batchSize,
+      };
+      return settings;
+    });
+  }
+
+  startCurate(): Promise<void> {
+    const f = $state.snapshot(this.curateForm) as CurateForm;
+    return this.runStage(curateStageName(f.iteration, f.mode), async () => {
+      const settings: CurateSettings = {
+        iteration: f.iteration,
+        mode: f.mode,
+        sampling: {
+          ...DEFAULT_CURATE_SAMPLING,
+          temperature: f.temperature,
+          maxTokens: f.maxTokens,
+        },
+        batchSize: f.batchSize,
+      };
+      return settings;
+    });
+  }
+
+  /** Continues a stage left unfinished, with the settings its lineage recorded. */
+  resume(stage: StageName): Promise<void> {
+    return this.runStage(stage, async () => {
+      const entry = this.run?.config.lineage?.find((l) => l.stage === stage);
+      if (!entry?.settings) throw new Error(`No recorded settings for stage ${stage}`);
+      return entry.settings as unknown as AugmentSettings | CurateSettings;
+    });
+  }
+
+  /** Stops after the batch in flight (it commits): the stage is 'paused'. */
+  pause(): void {
+    this.pauseController?.abort();
+  }
+
+  /** Stops now; the batch in flight is dropped, what was committed stays. */
+  cancel(): void {
+    this.cancelJob?.();
+  }
+
+  private async runStage(
+    stage: StageName,
+    settingsFor: () => Promise<AugmentSettings | CurateSettings>,
+  ): Promise<void> {
+    const runId = this.runId;
+    const ws = this.workspaceId();
+    if (!runId || !ws) return this.fail('Create or pick a run first.');
+    if (this.active) return this.fail(`Stage ${this.active} is running; pause it first.`);
+    const role: ModelRole = stage === 'augment' ? 'backward' : 'rater';
+    const missing = this.missingRole(role);
+    if (missing) return this.fail(missing);
+    this.error = null;
+    this.active = stage;
+    this.progress = null;
+    const pause = new AbortController();
+    this.pauseController = pause;
+    const label = `${stage === 'augment' ? 'Augment' : 'Curate'} · ${this.run?.name ?? runId}`;
+    const { job, result } = this.jobs.start(label, async (ctx) => {
+      const settings = await settingsFor();
+      const { engine, model } = await this.loadModel(role, this.roles()?.[role]);
+      const onProgress = (p: StageRunProgress) => {
+        this.progress = p;
+        ctx.onProgress(p);
+      };
+      const opts = { signal: ctx.signal, pause: pause.signal, onProgress };
+      let outcome;
+      if (stage === 'augment') {
+        const s = settings as AugmentSettings;
+        const def = augmentStage(this.store, { workspaceId: ws, runId }, model, s);
+        outcome = await runMethodStage(
+          this.store,
+          engine,
+          runId,
+          def,
+          augmentLineage(model, s),
+          opts,
+        );
+      } else {
+        const s = settings as CurateSettings;
+        const def = curateStage(this.store, runId, model, s);
+        outcome = await runMethodStage(
+          this.store,
+          engine,
+          runId,
+          def,
+          curateLineage(model, s),
+          opts,
+        );
+      }
+      // The jobs area shows a cancelled stage as cancelled, not done.
+      if (outcome.status === 'cancelled') throw new CancelledError();
+      return outcome;
+    });
+    this.cancelJob = () => job.cancel();
+    try {
+      await result;
+    } catch (err) {
+      if (!job.signal.aborted) this.error = describeError(err);
+    } finally {
+      this.active = null;
+      this.pauseController = null;
+      this.cancelJob = null;
+      await this.refresh().catch(() => undefined);
+      this.onChanged?.();
+    }
+  }
+
+  private async fail(message: string): Promise<void> {
+    this.error = message;
+  }
+}
+
+function isUnfinished(s: StageState): boolean {
+  return (
+    s.status === 'running' ||
+    s.status === 'paused' ||
+    // A failed stage (engine crash, storage full) continues after its last committed batch.
+    s.status === 'failed' ||
+    (s.status === 'cancelled' && (s.total === null || s.done < s.total))
+  );
+}
+
+export type { RunSummary, KeepRule };
+export { chainOf, type ChainLink } from './run-chain';
+export { TRUNCATION_RULE } from '../pipeline/augment-stage';
