@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { WebLlmEngine, type WebLlmPort } from '../../../src/lib/engines/webllm/webllm-engine';
-import { pickRecord, usableRecords } from '../../../src/lib/engines/webllm/models';
+import { pickRecord, quantizationOf, usableRecords } from '../../../src/lib/engines/webllm/models';
 import {
   CancelledError,
   InputError,
@@ -168,16 +168,71 @@ describe('WebLlmEngine', () => {
     const port = new FakePort();
     const e = engine(port);
     await e.load({ id: 'Qwen2.5-0.5B-Instruct-q4f32_1-MLC', source: 'web-llm' });
-    const r = await e.score({ prompts: ['rate this'], continuations: ['1', '2', '3', '4', '5'] });
-    expect(r.logprobs).toEqual([[-Infinity, -Infinity, -Infinity, -1.8, -0.2]]);
+    const chat = [{ role: 'user' as const, content: 'rate this' }];
+    const r = await e.score({ prompts: [chat], continuations: ['1', '2', '3', '4', '5', ''] });
+    // Missing from the top-5: -Infinity; the empty continuation: log 1 = 0, as on every engine.
+    expect(r.logprobs).toEqual([[-Infinity, -Infinity, -Infinity, -1.8, -0.2, 0]]);
     expect(port.requests[0]).toMatchObject({
       top_logprobs: 5,
       max_tokens: 1,
       response_format: { type: 'grammar', grammar: 'root ::= "1" | "2" | "3" | "4" | "5"' },
     });
     await expect(
-      e.score({ prompts: ['x'], continuations: ['1', '2', '3', '4', '5', '6'] }),
+      e.score({ prompts: [chat], continuations: ['1', '2', '3', '4', '5', '6'] }),
     ).rejects.toThrow(/at most 5/);
+    // A string prompt would need the raw completion API, which has no grammar: refused.
+    const raw = e.score({ prompts: [chat, 'rate this'], continuations: ['1', '2'] });
+    await expect(raw).rejects.toThrow(InputError);
+    await expect(raw).rejects.toMatchObject({ record: 1, field: 'prompts' });
+    expect(port.requests).toHaveLength(1);
+  });
+  it('refuses multi-token continuations when the top token only begins one', async () => {
+    const port = new FakePort();
+    const e = engine(port);
+    await e.load({ id: 'Qwen2.5-0.5B-Instruct-q4f32_1-MLC', source: 'web-llm' });
+    const chat = [{ role: 'user' as const, content: 'rate this' }];
+    // The port's top tokens are "5" and "4": "45" starts with "4" but is not one token.
+    const r = e.score({ prompts: [chat], continuations: ['45', '5'] });
+    await expect(r).rejects.toThrow(/"45" takes several tokens/);
+    await expect(r).rejects.toBeInstanceOf(InputError);
+  });
+  it('refuses what web-llm cannot do instead of ignoring it: top-k and an assistant prefix', async () => {
+    const port = new FakePort();
+    const e = engine(port);
+    await e.load({ id: 'Qwen2.5-0.5B-Instruct-q4f32_1-MLC', source: 'web-llm' });
+    const chat = [{ role: 'user' as const, content: 'rate this' }];
+    const gen = { prompt: chat, maxTokens: 4, temperature: 0.7 };
+    await expect(e.generate({ ...gen, topK: 40 })).rejects.toMatchObject({
+      name: 'InputError',
+      field: 'topK',
+    });
+    await expect(e.generate({ ...gen, assistantPrefix: 'Score:' })).rejects.toMatchObject({
+      name: 'InputError',
+      field: 'assistantPrefix',
+    });
+    await expect(
+      e.score({ prompts: [chat], continuations: ['1'], assistantPrefix: 'Score:' }),
+    ).rejects.toThrow(/assistantPrefix/);
+    expect(port.requests).toEqual([]);
+    // topK 0 (off) and an empty prefix ask for nothing web-llm lacks.
+    await e.generate({ ...gen, topK: 0, assistantPrefix: '' });
+    expect(port.requests).toHaveLength(1);
+  });
+  it("reports the record's precision: q0 is plain fp16/fp32, q3/q4 are quantized", async () => {
+    const ids: [string, string][] = [
+      ['SmolLM2-135M-Instruct-q0f16-MLC', 'fp16'],
+      ['Qwen2-0.5B-Instruct-q0f32-MLC', 'fp32'],
+      ['Llama-3-8B-Instruct-q3f16_1-MLC', 'q3f16'],
+      ['Qwen2.5-0.5B-Instruct-q4f16_1-MLC', 'q4f16'],
+      ['Llama-3.2-1B-Instruct-q4f32_1-MLC-1k', 'q4f32'],
+    ];
+    for (const [model_id, dtype] of ids) expect(quantizationOf({ model_id })).toBe(dtype);
+    expect(() => quantizationOf({ model_id: 'custom-model' })).toThrow(/No quantization code/);
+    const info = await engine(new FakePort(), true).load({
+      id: 'SmolLM2-135M-Instruct-q0f16-MLC',
+      source: 'web-llm',
+    });
+    expect(info.dtype).toBe('fp16');
   });
   it('treats any adapter id as unknown, like the other engines do for unloaded ones', async () => {
     const port = new FakePort();

@@ -42,3 +42,18 @@ export function usableRecords(records: WebLlmRecord[], hasShaderF16: boolean): W
     .filter((r) => hasShaderF16 || !needsF16(r))
     .sort((a, b) => (a.vram_required_MB ?? Infinity) - (b.vram_required_MB ?? Infinity));
 }
+
+/**
+ * The weight precision of a record, from the quantization code in its model_id (every
+ * prebuilt record has one: q0f16, q0f32, q3f16_1, q4f16_1, q4f32_1). q0 means unquantized.
+ */
+export function quantizationOf(r: WebLlmRecord): 'fp16' | 'fp32' | 'q3f16' | 'q4f16' | 'q4f32' {
+  const m = /-q(\d)f(16|32)(?:_\d+)?(?:-|$)/.exec(r.model_id);
+  if (!m)
+    throw new Error(`No quantization code (e.g. q4f16_1) in web-llm model id "${r.model_id}"`);
+  const [, bits, float] = m;
+  if (bits === '0') return float === '16' ? 'fp16' : 'fp32';
+  const code = `q${bits}f${float}`;
+  if (code === 'q3f16' || code === 'q4f16' || code === 'q4f32') return code;
+  throw new Error(`Unsupported web-llm quantization "${code}" in "${r.model_id}"`);
+}
