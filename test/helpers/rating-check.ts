@@ -35,7 +35,11 @@ export function demoSegments(): string[] {
 }
 
 /** The rating chats for `count` demo segments, with instructions the model wrote itself. */
-export async function demoRatingChats(engine: OrtEngine, count: number): Promise<ChatMessage[][]> {
+export async function demoRatingChats(
+  engine: OrtEngine,
+  count: number,
+  instructionTokens = 12,
+): Promise<ChatMessage[][]> {
   const segments = demoSegments().slice(0, count);
   expect(segments).toHaveLength(count);
   for (const s of segments) expect(s.length).toBeGreaterThanOrEqual(600);
@@ -43,7 +47,7 @@ export async function demoRatingChats(engine: OrtEngine, count: number): Promise
   const instructions = await engine.generateBatch(
     segments.map((s) => ({
       prompt: [{ role: 'user' as const, content: backtranslationPrompt(s) }],
-      maxTokens: 12,
+      maxTokens: instructionTokens,
       temperature: 0,
     })),
   );
