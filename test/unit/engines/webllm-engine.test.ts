@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { WebLlmEngine, type WebLlmPort } from '../../../src/lib/engines/webllm/webllm-engine';
-import { pickRecord, quantizationOf, usableRecords } from '../../../src/lib/engines/webllm/models';
+import {
+  needsF16,
+  pickRecord,
+  quantizationOf,
+  usableRecords,
+  webLlmCatalogue,
+  type WebLlmRecord,
+} from '../../../src/lib/engines/webllm/models';
 import {
   CancelledError,
   InputError,
@@ -94,6 +101,38 @@ describe('web-llm model choice', () => {
     expect(usableRecords(records, false).map((r) => r.model_id)).toEqual([
       'Qwen2.5-0.5B-Instruct-q4f32_1-MLC',
     ]);
+  });
+});
+
+describe('web-llm catalogue for the model picker', () => {
+  it("filters web-llm's real prebuilt list by shader-f16 and GPU memory, with a reason for each hidden record", async () => {
+    const { prebuiltAppConfig } = await import('@mlc-ai/web-llm');
+    const all = prebuiltAppConfig.model_list as WebLlmRecord[];
+    expect(all.length).toBeGreaterThan(50);
+    const { usable, hidden } = webLlmCatalogue(all, { hasShaderF16: false, vramBudgetMB: 2000 });
+    expect(usable.length + hidden.length).toBe(all.length);
+    expect(usable.length).toBeGreaterThan(3);
+    for (const r of usable) {
+      expect(needsF16(r)).toBe(false);
+      expect(r.vram_required_MB ?? 0).toBeLessThanOrEqual(2000);
+      expect(r.model_type ?? 0).toBe(0);
+      expect(quantizationOf(r)).toMatch(/^(fp32|q4f32)$/);
+    }
+    const sizes = usable.map((r) => r.vram_required_MB ?? Infinity);
+    expect(sizes).toEqual([...sizes].sort((a, b) => a - b));
+    const reasons = new Map(hidden.map((h) => [h.record.model_id, h.reason]));
+    expect(reasons.get('Qwen2.5-0.5B-Instruct-q4f16_1-MLC')).toMatch(
+      /shader-f16.*listed as Qwen2\.5-0\.5B-Instruct-q4f32_1-MLC/,
+    );
+    expect([...reasons.values()].some((r) => /embedding model/.test(r))).toBe(true);
+    expect([...reasons.values()].some((r) => /needs \d+ MB of GPU memory/.test(r))).toBe(true);
+    // With shader-f16 and no budget, only non-LLM records are hidden.
+    const f16 = webLlmCatalogue(all, { hasShaderF16: true });
+    expect(f16.hidden.every((h) => (h.record.model_type ?? 0) !== 0)).toBe(true);
+    // Without WebGPU nothing is usable, and the reason says so.
+    const none = webLlmCatalogue(all, { hasShaderF16: null });
+    expect(none.usable).toEqual([]);
+    expect(none.hidden[0].reason).toMatch(/no WebGPU/);
   });
 });
 
