@@ -219,11 +219,9 @@ describe('WebLlmEngine', () => {
     await expect(
       e.score({ prompts: [chat], continuations: ['1', '2', '3', '4', '5', '6'] }),
     ).rejects.toThrow(/at most 5/);
-    // A string prompt would need the raw completion API, which has no grammar: refused.
-    const raw = e.score({ prompts: [chat, 'rate this'], continuations: ['1', '2'] });
-    await expect(raw).rejects.toThrow(InputError);
-    await expect(raw).rejects.toMatchObject({ record: 1, field: 'prompts' });
-    expect(port.requests).toHaveLength(1);
+    // A string prompt is scored as one user message (only the chat API takes a grammar).
+    await e.score({ prompts: ['rate this'], continuations: ['1', '2'] });
+    expect(port.requests[1]).toMatchObject({ messages: chat });
   });
   it('refuses multi-token continuations when the top token only begins one', async () => {
     const port = new FakePort();

@@ -169,11 +169,11 @@ export class WebLlmEngine implements Engine {
 
   /**
    * web-llm has no prompt log-probabilities, only the top-5 of the next token, so it scores
-   * single-token continuations (the ratings "1".."5") after chat prompts. A grammar restricts
-   * the next token to the continuations, which renormalises the top-5 over them (web-llm.md
-   * §1.3, §1.4). What it cannot score is refused: string prompts (the raw completion API has
-   * no grammar), more than 5 continuations, an assistant prefix, and continuations that take
-   * several tokens (seen when the grammar's top token is only the start of one).
+   * single-token continuations (the ratings "1".."5"). A grammar restricts the next token to
+   * the continuations, which renormalises the top-5 over them (web-llm.md §1.3, §1.4); only
+   * the chat API takes a grammar, so a string prompt is scored as one user message. What it
+   * cannot score is refused: more than 5 continuations, an assistant prefix, and continuations
+   * that take several tokens (seen when the grammar's top token is only the start of one).
    */
   async score(req: ScoreRequest, opts: EngineCallOptions = {}): Promise<ScoreResult> {
     const port = this.requirePort();
@@ -187,20 +187,17 @@ export class WebLlmEngine implements Engine {
         { field: 'continuations' },
       );
     }
-    const stringAt = req.prompts.findIndex((p) => typeof p === 'string');
-    if (stringAt >= 0) {
-      throw new InputError(
-        'web-llm scores chat prompts only: its raw completion API cannot restrict the next token to the continuations',
-        { record: stringAt, field: 'prompts' },
-      );
-    }
     if (!scored.length) return { logprobs: req.prompts.map(() => req.continuations.map(() => 0)) };
     const grammar = `root ::= ${scored.map((c) => JSON.stringify(c)).join(' | ')}`;
     const logprobs: number[][] = [];
     for (const [i, prompt] of req.prompts.entries()) {
       if (opts.signal?.aborted) throw new CancelledError();
+      // Stated, not hidden: a string prompt is scored as one user message, because web-llm's
+      // raw completion API has no grammar to restrict the next token to the continuations.
+      const messages: ChatMessage[] =
+        typeof prompt === 'string' ? [{ role: 'user', content: prompt }] : prompt;
       const r = (await port.chatCompletion({
-        messages: prompt as ChatMessage[],
+        messages,
         max_tokens: 1,
         temperature: 1,
         top_p: 1,
