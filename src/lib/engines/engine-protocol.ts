@@ -1,6 +1,7 @@
 // The Engine port across a worker: the same methods, as an RPC schema. WorkerEngine (main
 // thread) and engineHandlers (worker) join them, so callers never know which thread runs
 // the model (style.md §3.2).
+import { InputError } from '../protocol/errors';
 import type { CallContext, Handlers } from '../protocol/server';
 import type {
   AdapterSpec,
@@ -41,7 +42,9 @@ export function engineHandlers(engine: Engine): Handlers<EngineRpc> {
     score: (req, ctx) => engine.score(req, opts(ctx)),
     addAdapter: async (a) => {
       if (!engine.addAdapter)
-        throw new Error(`The ${engine.kind} engine does not run LoRA adapters`);
+        throw new InputError(`The ${engine.kind} engine does not run LoRA adapters`, {
+          field: 'adapter',
+        });
       await engine.addAdapter(a);
       return null;
     },

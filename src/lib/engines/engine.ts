@@ -2,6 +2,7 @@
 // ONNX Runtime engine (Hugging Face checkpoints + our LoRA adapters) and a deterministic
 // fake for tests. The pipeline (augment, curate, evaluate) only ever sees this interface,
 // in-thread or across a worker (style.md §3.2).
+import { InputError } from '../protocol/errors';
 import type { Progress } from '../protocol/progress';
 import type { EngineKind } from '../domain/models';
 
@@ -39,8 +40,11 @@ export interface ModelInfo {
   engine: EngineKind;
   /** 'server': the user's OpenAI-compatible server runs it (engines/server). */
   device: 'webgpu' | 'wasm' | 'server';
-  /** 'unknown' where the engine cannot see it (a server does not say). */
-  dtype: 'fp16' | 'fp32' | 'q4f16' | 'q4f32' | 'int4' | 'unknown';
+  /**
+   * Weight precision: web-llm's q0f16/q0f32 records are plain fp16/fp32; q3/q4 are quantized;
+   * 'unknown' where the engine cannot see it (a server does not say).
+   */
+  dtype: 'fp16' | 'fp32' | 'q3f16' | 'q4f16' | 'q4f32' | 'int4' | 'unknown';
   contextLength: number;
   /** Parameter count when known. */
   parameters?: number;
@@ -64,9 +68,12 @@ export interface GenerateRequest extends SamplingOptions {
   /** Registered LoRA adapter to apply, if the engine supports adapters. */
   adapterId?: string;
   /**
-   * Text the assistant's turn already starts with: placed right after the chat template's
-   * generation prompt (chat prompts only), and not repeated in the result. Fast curation
-   * scores the rating digit after a prefix that ends in "Score:" (method.md §4).
+   * Text the assistant's turn already starts with (chat prompts only; with a string prompt it
+   * is an InputError), not repeated in the result. Placed where the template puts an
+   * assistant message's content, as transformers' `continue_final_message` does: for most
+   * templates right after the generation prompt (Llama-2 adds its space after [/INST]).
+   * Fast curation scores the rating digit after a prefix that ends in "Score:" (method.md §4).
+   * web-llm cannot continue an assistant turn and refuses it.
    */
   assistantPrefix?: string;
 }
@@ -118,6 +125,26 @@ export interface AdapterSpec {
   targetModules: string[];
   /** PEFT tensor name → f32 data. */
   tensors: Record<string, { shape: number[]; data: Float32Array }>;
+}
+
+/**
+ * The assistant prefix of one prompt, checked: only a chat prompt has a generation prompt for
+ * it to follow, so a prefix on a string prompt is an InputError (write it into the string).
+ * An empty prefix is no prefix.
+ */
+export function assistantPrefixFor(
+  prompt: ChatMessage[] | string,
+  prefix: string | undefined,
+  record?: number,
+): string {
+  if (!prefix) return '';
+  if (typeof prompt === 'string') {
+    throw new InputError(
+      'assistantPrefix needs a chat prompt (messages); a string prompt is used as-is, so put the prefix at its end',
+      { field: 'assistantPrefix', ...(record === undefined ? {} : { record }) },
+    );
+  }
+  return prefix;
 }
 
 /** Every engine's generateBatch where requests run one at a time. */

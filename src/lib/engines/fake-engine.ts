@@ -18,7 +18,7 @@ import type {
   ScoreRequest,
   ScoreResult,
 } from './engine';
-import { generateOneByOne } from './engine';
+import { assistantPrefixFor, generateOneByOne } from './engine';
 import { StopMatcher } from './generation/stop-strings';
 
 export interface FakeEngineOptions {
@@ -38,8 +38,14 @@ export function fnv1a(s: string): number {
   return h >>> 0;
 }
 
-function promptText(p: ChatMessage[] | string): string {
-  return typeof p === 'string' ? p : p.map((m) => `${m.role}: ${m.content}`).join('\n');
+/**
+ * The text the fake "model" reads: a string as-is, a chat as role-tagged lines; an assistant
+ * prefix starts the assistant's turn, as the real engines place it after the generation prompt.
+ */
+function promptText(p: ChatMessage[] | string, assistantPrefix = ''): string {
+  if (typeof p === 'string') return p;
+  const chat = p.map((m) => `${m.role}: ${m.content}`).join('\n');
+  return assistantPrefix ? `${chat}\nassistant: ${assistantPrefix}` : chat;
 }
 
 // score() logits: matching greedy's first word outweighs everything else; noise breaks ties
@@ -60,11 +66,14 @@ function isRatingPrompt(text: string): boolean {
 
 /**
  * The rated pair: the prompt from the rating instructions on, without the start of an answer
- * a scoring prompt may end with (an assistant turn, "Score:"), so generating for the rating
- * prompt and scoring "1".."5" after it rate the same pair.
+ * a scoring prompt may end with (an assistant prefix such as "Some reasoning. Score:", or
+ * "Score:" written into a string prompt), so generating for the rating prompt and scoring
+ * "1".."5" after it rate the same pair.
  */
 function ratingKey(text: string): string {
-  return text.slice(text.indexOf(RATING_MARKER)).replace(ANSWER_START, '');
+  const rated = text.slice(text.indexOf(RATING_MARKER));
+  const answer = rated.lastIndexOf('\nassistant: ');
+  return (answer >= 0 ? rated.slice(0, answer) : rated).replace(ANSWER_START, '');
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -101,7 +110,7 @@ export class FakeEngine implements Engine {
   async generate(req: GenerateRequest, opts: EngineCallOptions = {}): Promise<GenerateResult> {
     const model = this.requireModel();
     this.requireAdapter(req.adapterId);
-    const text = promptText(req.prompt);
+    const text = promptText(req.prompt, assistantPrefixFor(req.prompt, req.assistantPrefix));
     // Greedy decoding does not depend on the seed, as in the real engines.
     const seed = req.temperature > 0 ? (req.seed ?? 0) : 0;
     const words = this.continuation(text, seed, req.adapterId, model.id);
@@ -141,9 +150,10 @@ export class FakeEngine implements Engine {
   async score(req: ScoreRequest, opts: EngineCallOptions = {}): Promise<ScoreResult> {
     const model = this.requireModel();
     this.requireAdapter(req.adapterId);
-    const logprobs = req.prompts.map((p) => {
+    const prefixes = req.prompts.map((p, i) => assistantPrefixFor(p, req.assistantPrefix, i));
+    const logprobs = req.prompts.map((p, i) => {
       if (opts.signal?.aborted) throw new CancelledError();
-      const text = promptText(p);
+      const text = promptText(p, prefixes[i]);
       const greedy = this.continuation(text, 0, req.adapterId, model.id);
       const rating = isRatingPrompt(text) ? this.rating(text, req.adapterId, model.id) : null;
       const noise = fnv1a(`${model.id}|${req.adapterId ?? ''}|${text}`);

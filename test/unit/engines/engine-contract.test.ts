@@ -57,10 +57,10 @@ engineContract({
   spec: { id: FAKE_WEBLLM_MODEL, source: 'web-llm' },
   badSpec: { id: 'Llama-3-8B-Instruct-q4f16_1-MLC', source: 'web-llm' },
   adapters: { kind: 'refused' },
-  // Today's WebLlmEngine drops topK and does not check continuations' token counts (issue 9
-  // item 7 will refuse both); this records the current behaviour.
-  topK: 'not-applied',
-  multiTokenScoring: 'not-refused',
+  // web-llm has no top-k and scores one token per continuation: both are refused (issue 9
+  // item 7), not silently ignored.
+  topK: 'refused',
+  multiTokenScoring: 'refused',
 });
 
 let server: OpenAiTestServer;

@@ -157,6 +157,41 @@ describe('FakeEngine', () => {
     expect(ratings.size).toBeGreaterThan(1);
   });
 
+  it('an assistant prefix starts the turn: generate writes only what follows, score agrees', async () => {
+    const e = new FakeEngine();
+    await e.load({ id: 'rater', source: 'fake' });
+    for (const [q, a] of PAIRS) {
+      const chat = [{ role: 'user' as const, content: ratingPrompt(q, a) }];
+      const plain = parseScore(
+        (await e.generate({ prompt: chat, maxTokens: 64, temperature: 0 })).text,
+      );
+      if (!plain.ok) throw new Error('unparsed');
+      for (const assistantPrefix of ['Score:', 'The answer is on topic.\nScore: ']) {
+        const g = await e.generate({ prompt: chat, maxTokens: 8, temperature: 0, assistantPrefix });
+        // Only the digit is left to write; the prefix is not repeated.
+        expect(g.text).toBe(String(plain.score));
+        const { logprobs } = await e.score({
+          prompts: [chat],
+          continuations: DIGITS,
+          assistantPrefix,
+        });
+        expect(expectedScore(logprobs[0]).argmax).toBe(plain.score);
+      }
+    }
+    // Outside rating prompts the prefix still changes what the model reads, hence what it writes.
+    const chat = [{ role: 'user' as const, content: 'Tell me about rivers and mountains today' }];
+    const req = { prompt: chat, maxTokens: 6, temperature: 0 };
+    const other = await e.generate({ ...req, assistantPrefix: 'Mountains' });
+    expect(other.text).not.toBe((await e.generate(req)).text);
+    // A string prompt is used as-is, so a prefix there is an input error naming the option.
+    await expect(
+      e.generate({ prompt: 'raw', maxTokens: 4, temperature: 0, assistantPrefix: 'Score:' }),
+    ).rejects.toMatchObject({ name: 'InputError', field: 'assistantPrefix' });
+    await expect(
+      e.score({ prompts: [chat, 'raw'], continuations: DIGITS, assistantPrefix: 'Score:' }),
+    ).rejects.toMatchObject({ name: 'InputError', field: 'assistantPrefix', record: 1 });
+  });
+
   it('generateBatch gives what generate gives for each request, streaming by index', async () => {
     const e = new FakeEngine();
     await e.load({ id: 'm', source: 'fake' });

@@ -151,3 +151,42 @@ describe('training text (loss on output tokens only)', () => {
     expect(() => odd.renderTraining(chat, 'x')).toThrow(ModelLoadError);
   });
 });
+
+describe('continuing a begun assistant turn (assistantPrefix)', () => {
+  const user: ChatMessage[] = [{ role: 'user', content: 'Rate it' }];
+  it('puts the prefix where the template puts assistant content', () => {
+    // Llama-2 writes " " before the content: the prefix follows [/INST] with that space.
+    expect(llamaTemplate().renderContinuation(user, 'Score:')).toBe(
+      '<s>[INST] Rate it [/INST] Score:',
+    );
+    expect(chatmlTemplate().renderContinuation(user, 'Score: ')).toBe(
+      '<|im_start|>user\nRate it<|im_end|>\n<|im_start|>assistant\nScore: ',
+    );
+    const fallback = new ChatTemplate(FALLBACK_CHAT_TEMPLATE, '<s>', '</s>', true);
+    expect(fallback.renderContinuation(user, 'Score:')).toBe('<s>USER: Rate it\nASSISTANT: Score:');
+    // No prefix: the plain generation prompt.
+    expect(chatmlTemplate().renderContinuation(user, '')).toBe(
+      chatmlTemplate().render(user, { addGenerationPrompt: true }),
+    );
+  });
+
+  it("follows the real Qwen3 template's empty think block before the answer", () => {
+    const template = ChatTemplate.fromTokenizerConfig(qwenFiles().tokenizerConfig);
+    // A finished last turn gets an empty think block, so the continuation has it too.
+    expect(template.renderContinuation(user, 'Score:')).toBe(
+      template.render(user, { addGenerationPrompt: true }) + '<think>\n\n</think>\n\nScore:',
+    );
+  });
+
+  it('falls back to generation prompt + prefix where the turn cannot be located', () => {
+    const odd = new ChatTemplate(
+      "{% for m in messages %}{{ m['content'] }}{% endfor %}{% if add_generation_prompt %}>>{% endif %}",
+    );
+    expect(odd.renderContinuation(user, 'Score:')).toBe('Rate it>>Score:');
+    const stripping = new ChatTemplate(
+      "{% for m in messages %}{{ m['role'] + ': ' + (m['content'] | trim) + '\\n' }}{% endfor %}" +
+        "{% if add_generation_prompt %}{{ 'assistant: ' }}{% endif %}",
+    );
+    expect(stripping.renderContinuation(user, 'Score: ')).toBe('user: Rate it\nassistant: Score: ');
+  });
+});

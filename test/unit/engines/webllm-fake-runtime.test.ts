@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { FAKE_WEBLLM_MODEL, fakeWebLlm } from '../../../src/lib/engines/webllm/fake-runtime';
 import { WebLlmEngine } from '../../../src/lib/engines/webllm/webllm-engine';
 import { expectedScore, parseScore, ratingPrompt } from '../../../src/lib/method';
-import { ModelLoadError } from '../../../src/lib/protocol/errors';
+import { InputError, ModelLoadError } from '../../../src/lib/protocol/errors';
 
 const DIGITS = ['1', '2', '3', '4', '5'];
 
@@ -48,5 +48,20 @@ describe('fake web-llm runtime', () => {
       expect(expectedScore(logprobs[0]).argmax).toBe(parsed.score);
     }
     expect(scores.size).toBeGreaterThan(1);
+  });
+
+  it('refuses multi-token continuations and an assistant prefix with a clear InputError', async () => {
+    const engine = new WebLlmEngine(fakeWebLlm());
+    await engine.load({ id: FAKE_WEBLLM_MODEL, source: 'web-llm' });
+    const prompt = [{ role: 'user' as const, content: ratingPrompt('Name a fruit.', 'A banana.') }];
+    // The fake's tokens are words: "very good" is two, so its top token only begins it.
+    await expect(
+      engine.score({ prompts: [prompt], continuations: ['very good', 'bad'] }),
+    ).rejects.toThrow(/"very good" takes several tokens/);
+    await expect(
+      engine.score({ prompts: [prompt], continuations: DIGITS, assistantPrefix: 'Score:' }),
+    ).rejects.toBeInstanceOf(InputError);
+    const single = await engine.score({ prompts: [prompt], continuations: ['good', 'bad'] });
+    expect(single.logprobs[0].every(Number.isFinite)).toBe(true);
   });
 });

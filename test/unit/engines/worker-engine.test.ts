@@ -60,6 +60,26 @@ describe('WorkerEngine', () => {
     remote.terminate();
   });
 
+  it('passes the assistant prefix through to the engine in the worker, for generate and score', async () => {
+    const spawned = { engines: [] as FakeEngine[], ports: [] as { crash(): void }[] };
+    const remote = new WorkerEngine('fake', spawnFakeWorker(spawned));
+    const local = new FakeEngine();
+    await remote.load({ id: 'm', source: 'fake' });
+    await local.load({ id: 'm', source: 'fake' });
+    const prompt = [{ role: 'user' as const, content: 'alpha bravo charlie delta echo' }];
+    const gen = { prompt, maxTokens: 5, temperature: 0, assistantPrefix: 'foxtrot' };
+    const r = await remote.generate(gen);
+    expect(r).toEqual(await local.generate(gen));
+    expect(r).not.toEqual(await local.generate({ ...gen, assistantPrefix: undefined }));
+    const score = { prompts: [prompt], continuations: ['alpha', 'echo'], assistantPrefix: 'golf' };
+    expect(await remote.score(score)).toEqual(await local.score(score));
+    await expect(remote.generate({ ...gen, prompt: 'raw' })).rejects.toMatchObject({
+      name: 'InputError',
+      field: 'assistantPrefix',
+    });
+    remote.terminate();
+  });
+
   it('survives a worker crash: pending call fails, next call restarts and reloads the model', async () => {
     const spawned = { engines: [] as FakeEngine[], ports: [] as { crash(): void }[] };
     const crashes: WorkerCrashedError[] = [];

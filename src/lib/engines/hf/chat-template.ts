@@ -122,6 +122,27 @@ export class ChatTemplate {
   }
 
   /**
+   * The prompt with an assistant turn that has already begun with `prefix`, as transformers'
+   * `continue_final_message` renders it: the turn rendered with `prefix` as its content and
+   * cut right after it, so the model continues the text exactly where a finished turn's
+   * content would go (Llama-2 puts a space after [/INST], ChatML none); the same layout the
+   * trainer's loss sees (renderTraining). Templates that render the generation prompt
+   * differently from a finished turn, or change the content (strip it), get the prefix right
+   * after the generation prompt instead.
+   */
+  renderContinuation(prompt: ChatMessage[], prefix: string, opts: RenderOptions = {}): string {
+    if (!prefix) return this.render(prompt, { ...opts, addGenerationPrompt: true });
+    try {
+      const t = this.renderTraining(prompt, prefix, opts);
+      if (t.text.slice(t.completionStart, t.completionEnd) === prefix)
+        return t.text.slice(0, t.completionEnd);
+    } catch {
+      // Falls through to the generation prompt + prefix.
+    }
+    return this.render(prompt, { ...opts, addGenerationPrompt: true }) + prefix;
+  }
+
+  /**
    * Renders `prompt` + an assistant turn `completion` and locates the completion. The
    * rendered prompt with the generation prompt must be a prefix of the full text (true
    * for Llama-2, ChatML and the fallback); otherwise masking by prefix would be wrong, so

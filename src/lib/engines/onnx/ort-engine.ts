@@ -14,6 +14,7 @@ import type {
   ScoreRequest,
   ScoreResult,
 } from '../engine';
+import { assistantPrefixFor } from '../engine';
 import { ModelService, type BaseModelRef } from '../model-service';
 import { adapterToLoraInputs, type LoraInputs } from './adapters';
 import type { OrtModule } from './device';
@@ -84,7 +85,8 @@ export class OrtEngine implements Engine {
     const m = this.requireModel();
     const context = m.info.contextLength;
     const requests = reqs.map((item, i) => {
-      const ids = m.tokenize(item.prompt);
+      // The prefix is part of the prompt's tokens, so the result holds only what follows it.
+      const ids = m.tokenize(item.prompt, assistantPrefixFor(item.prompt, item.assistantPrefix, i));
       if (ids.length >= context) {
         throw new InputError(
           `The prompt has ${ids.length} tokens; the model's context is ${context}`,
@@ -106,8 +108,8 @@ export class OrtEngine implements Engine {
     const m = this.requireModel();
     if (!req.continuations.length) return { logprobs: req.prompts.map(() => []) };
     const rows: ScoreRow[] = [];
-    for (const prompt of req.prompts) {
-      const text = m.render(prompt);
+    for (const [i, prompt] of req.prompts.entries()) {
+      const text = m.render(prompt, assistantPrefixFor(prompt, req.assistantPrefix, i));
       const special = { addSpecialTokens: typeof prompt === 'string' };
       const context = m.tokenizer.encode(text, special);
       for (const c of req.continuations)

@@ -41,15 +41,19 @@ export class OrtModel {
     this.noAdapter = zeroLoraInputs(config);
   }
 
-  /** The text the model sees: chat messages through its chat template with the generation prompt. */
-  render(prompt: ChatMessage[] | string): string {
+  /**
+   * The text the model sees: chat messages through its chat template with the generation
+   * prompt, and the assistant turn begun with `assistantPrefix` where one is given (chat
+   * prompts only, checked by assistantPrefixFor; ChatTemplate.renderContinuation).
+   */
+  render(prompt: ChatMessage[] | string, assistantPrefix = ''): string {
     if (typeof prompt === 'string') return prompt;
-    return this.template.render(prompt, { addGenerationPrompt: true });
+    return this.template.renderContinuation(prompt, assistantPrefix);
   }
 
   /** Token ids of a prompt: strings get the tokenizer's special tokens (BOS), rendered chats already hold them. */
-  tokenize(prompt: ChatMessage[] | string): Int32Array {
-    return this.tokenizer.encode(this.render(prompt), {
+  tokenize(prompt: ChatMessage[] | string, assistantPrefix = ''): Int32Array {
+    return this.tokenizer.encode(this.render(prompt, assistantPrefix), {
       addSpecialTokens: typeof prompt === 'string',
     });
   }

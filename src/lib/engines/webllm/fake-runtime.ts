@@ -56,8 +56,11 @@ class FakeWebLlmPort implements WebLlmPort {
     const continuations = [...grammar.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) =>
       JSON.parse(`"${m[1]}"`),
     ) as string[];
-    const { logprobs } = await this.engine.score({ prompts: [messages], continuations });
-    const top = continuations.map((token, i) => ({ token, logprob: logprobs[0][i] }));
+    // Words are the fake model's tokens: a continuation of several words shows only its first,
+    // as a real model's top token shows only the start of a multi-token continuation.
+    const tokens = [...new Set(continuations.map((c) => /^\s*\S+/.exec(c)?.[0] ?? c))];
+    const { logprobs } = await this.engine.score({ prompts: [messages], continuations: tokens });
+    const top = tokens.map((token, i) => ({ token, logprob: logprobs[0][i] }));
     return { choices: [{ logprobs: { content: [{ top_logprobs: top }] } }] };
   }
 

@@ -20,7 +20,7 @@ import type {
   ScoreResult,
 } from '../engine';
 import { generateOneByOne } from '../engine';
-import { pickRecord, type WebLlmRecord } from './models';
+import { pickRecord, quantizationOf, type WebLlmRecord } from './models';
 
 /** The slice of web-llm's MLCEngineInterface we use; a fake implements it in tests. */
 export interface WebLlmPort {
@@ -65,8 +65,10 @@ export class WebLlmEngine implements Engine {
         'web-llm models need WebGPU, which this browser does not offer',
       );
     let record: WebLlmRecord;
+    let dtype: ModelInfo['dtype'];
     try {
       record = pickRecord(await this.env.records(), spec.id, f16);
+      dtype = quantizationOf(record);
     } catch (err) {
       throw new ModelLoadError((err as Error).message, { modelId: spec.id });
     }
@@ -100,7 +102,7 @@ export class WebLlmEngine implements Engine {
       id: record.model_id,
       engine: 'web-llm',
       device: 'webgpu',
-      dtype: record.model_id.includes('f16') ? 'q4f16' : 'q4f32',
+      dtype,
       contextLength: record.overrides?.context_window_size ?? 4096,
     };
     return this.info;
@@ -109,6 +111,13 @@ export class WebLlmEngine implements Engine {
   async generate(req: GenerateRequest, opts: EngineCallOptions = {}): Promise<GenerateResult> {
     const port = this.requirePort();
     noAdapters(req.adapterId);
+    noAssistantPrefix(req.assistantPrefix);
+    // web-llm samples with temperature and top-p only (no top_k field, web-llm.md §1.2).
+    if (req.topK !== undefined && req.topK > 0)
+      throw new InputError(
+        `web-llm has no top-k sampling (topK ${req.topK}); leave topK unset or use the onnx engine`,
+        { field: 'topK' },
+      );
     const common = {
       stream: true,
       stream_options: { include_usage: true },
@@ -161,18 +170,30 @@ export class WebLlmEngine implements Engine {
   /**
    * web-llm has no prompt log-probabilities, only the top-5 of the next token, so it scores
    * single-token continuations (the ratings "1".."5"). A grammar restricts the next token to
-   * the continuations, which renormalises the top-5 over them (web-llm.md §1.3, §1.4).
+   * the continuations, which renormalises the top-5 over them (web-llm.md §1.3, §1.4); only
+   * the chat API takes a grammar, so a string prompt is scored as one user message. What it
+   * cannot score is refused: more than 5 continuations, an assistant prefix, and continuations
+   * that take several tokens (seen when the grammar's top token is only the start of one).
    */
   async score(req: ScoreRequest, opts: EngineCallOptions = {}): Promise<ScoreResult> {
     const port = this.requirePort();
     noAdapters(req.adapterId);
-    if (req.continuations.length > 5) {
-      throw new Error('web-llm can score at most 5 single-token continuations (top_logprobs ≤ 5)');
+    noAssistantPrefix(req.assistantPrefix);
+    // An empty continuation has log-probability 0, as on the other engines.
+    const scored = [...new Set(req.continuations.filter((c) => c !== ''))];
+    if (scored.length > 5) {
+      throw new InputError(
+        `web-llm scores at most 5 single-token continuations (its top_logprobs ≤ 5); got ${scored.length}`,
+        { field: 'continuations' },
+      );
     }
-    const grammar = `root ::= ${req.continuations.map((c) => JSON.stringify(c)).join(' | ')}`;
+    if (!scored.length) return { logprobs: req.prompts.map(() => req.continuations.map(() => 0)) };
+    const grammar = `root ::= ${scored.map((c) => JSON.stringify(c)).join(' | ')}`;
     const logprobs: number[][] = [];
-    for (const prompt of req.prompts) {
+    for (const [i, prompt] of req.prompts.entries()) {
       if (opts.signal?.aborted) throw new CancelledError();
+      // Stated, not hidden: a string prompt is scored as one user message, because web-llm's
+      // raw completion API has no grammar to restrict the next token to the continuations.
       const messages: ChatMessage[] =
         typeof prompt === 'string' ? [{ role: 'user', content: prompt }] : prompt;
       const r = (await port.chatCompletion({
@@ -185,10 +206,22 @@ export class WebLlmEngine implements Engine {
         top_logprobs: 5, // must be ≥ 1 or web-llm returns no entries (web-llm.md §1.3)
         response_format: { type: 'grammar', grammar },
       })) as Completion;
-      const top = r.choices[0]?.logprobs?.content?.[0]?.top_logprobs ?? [];
-      logprobs.push(
-        req.continuations.map((c) => top.find((t) => t.token.trim() === c)?.logprob ?? -Infinity),
+      const top = (r.choices[0]?.logprobs?.content?.[0]?.top_logprobs ?? []).filter((t) =>
+        Number.isFinite(t.logprob),
       );
+      const find = (c: string) => top.find((t) => isToken(t.token, c));
+      // A likely token that is no continuation but begins one: that continuation is several tokens.
+      for (const t of top) {
+        if (scored.some((c) => isToken(t.token, c))) continue;
+        const partOf = scored.find((c) => beginsWith(c, t.token));
+        if (partOf !== undefined) {
+          throw new InputError(
+            `web-llm scores single-token continuations only; "${partOf}" takes several tokens for this model`,
+            { record: i, field: 'continuations' },
+          );
+        }
+      }
+      logprobs.push(req.continuations.map((c) => (c === '' ? 0 : (find(c)?.logprob ?? -Infinity))));
     }
     return { logprobs };
   }
@@ -202,6 +235,33 @@ export class WebLlmEngine implements Engine {
     if (!this.port || !this.info) throw new ModelLoadError('No web-llm model loaded');
     return this.port;
   }
+}
+
+/** Whether a decoded top-logprob token is the continuation (web-llm may show its leading space). */
+function isToken(token: string, continuation: string): boolean {
+  return token === continuation || token.trim() === continuation.trim();
+}
+
+/** Whether `continuation` starts with `token` (and is longer): a first token of several. */
+function beginsWith(continuation: string, token: string): boolean {
+  if (!token || token.length >= continuation.length) return false;
+  const t = token.trim();
+  return continuation.startsWith(token) || (t !== '' && continuation.trim().startsWith(t));
+}
+
+/**
+ * web-llm cannot continue a partial assistant message: its chat API needs the user's message
+ * last, and its raw completion API has no chat template to render the turn with (web-llm.md
+ * §1.2, §1.5). So an assistant prefix is refused, never dropped.
+ */
+function noAssistantPrefix(prefix: string | undefined): void {
+  if (prefix)
+    throw new InputError(
+      'web-llm cannot start the assistant turn with given text (assistantPrefix): its chat API ' +
+        "ends at the user's message. Leave assistantPrefix unset (a prompt that asks for the " +
+        'answer alone) or use the onnx or server engine',
+      { field: 'assistantPrefix' },
+    );
 }
 
 /** web-llm runs no LoRA adapters, so any adapter id is unknown here (as in the other engines). */
