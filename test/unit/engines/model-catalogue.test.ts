@@ -123,9 +123,9 @@ describe('web-llm listing', () => {
     });
     expect(l.shown.map((r) => r.model_id)).toEqual(['Small-q4f32_1-MLC', 'Mid-q4f32_1-MLC']);
     const reasons = Object.fromEntries(l.hidden.map((h) => [h.record.model_id, h.reason]));
-    expect(reasons['Small-q4f16_1-MLC']).toMatch(/shader-f16.*Small-q4f32_1-MLC is listed instead/);
+    expect(reasons['Small-q4f16_1-MLC']).toMatch(/shader-f16.*listed as Small-q4f32_1-MLC/);
     expect(reasons['Lonely-q0f16-MLC']).toBe(
-      'needs the shader-f16 GPU feature, which this device lacks',
+      'needs the shader-f16 GPU feature, which this device lacks, and has no f32 variant',
     );
   });
 

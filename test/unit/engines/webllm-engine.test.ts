@@ -125,14 +125,14 @@ describe('web-llm catalogue for the model picker', () => {
       /shader-f16.*listed as Qwen2\.5-0\.5B-Instruct-q4f32_1-MLC/,
     );
     expect([...reasons.values()].some((r) => /embedding model/.test(r))).toBe(true);
-    expect([...reasons.values()].some((r) => /needs \d+ MB of GPU memory/.test(r))).toBe(true);
+    expect([...reasons.values()].some((r) => /needs [\d,]+ MB of GPU memory/.test(r))).toBe(true);
     // With shader-f16 and no budget, only non-LLM records are hidden.
     const f16 = webLlmCatalogue(all, { hasShaderF16: true });
     expect(f16.hidden.every((h) => (h.record.model_type ?? 0) !== 0)).toBe(true);
     // Without WebGPU nothing is usable, and the reason says so.
     const none = webLlmCatalogue(all, { hasShaderF16: null });
     expect(none.usable).toEqual([]);
-    expect(none.hidden[0].reason).toMatch(/no WebGPU/);
+    expect(none.hidden[0].reason).toMatch(/needs WebGPU, which this browser does not offer/);
   });
 });
 

@@ -92,7 +92,7 @@ describe('ModelsState catalogue', () => {
     );
     expect(models.webLlm!.shown.map((r) => r.model_id)).toEqual(['Small-q4f32_1-MLC']);
     expect(models.webLlm!.hidden.map((h) => h.reason)).toEqual([
-      expect.stringMatching(/shader-f16.*Small-q4f32_1-MLC is listed instead/),
+      expect.stringMatching(/shader-f16.*listed as Small-q4f32_1-MLC/),
       expect.stringMatching(/needs 40,000 MB of GPU memory/),
     ]);
     const row = (id: string) => models.rows.find((r) => r.entry.id === id)!.verdict;

@@ -45,6 +45,8 @@ export interface WebLlmDevice {
    * caller states it (a user setting, or an estimate); records above it are hidden.
    */
   vramBudgetMB?: number;
+  /** Where the budget comes from, for the reason text (default 'the budget is'). */
+  vramBudgetSource?: string;
 }
 
 export interface HiddenWebLlmRecord {
@@ -74,7 +76,8 @@ export function webLlmCatalogue(
 }
 
 function hiddenReason(r: WebLlmRecord, device: WebLlmDevice, ids: Set<string>): string | null {
-  if (device.hasShaderF16 === null) return 'this browser offers no WebGPU';
+  if (device.hasShaderF16 === null)
+    return 'web-llm needs WebGPU, which this browser does not offer';
   if (r.model_type === 1) return 'an embedding model: it writes no text';
   if (r.model_type === 2) return 'a vision-language model: not used by this app';
   if (!device.hasShaderF16 && needsF16(r)) {
@@ -85,9 +88,11 @@ function hiddenReason(r: WebLlmRecord, device: WebLlmDevice, ids: Set<string>): 
   }
   const need = r.vram_required_MB;
   if (device.vramBudgetMB !== undefined && need !== undefined && need > device.vramBudgetMB)
-    return `needs ${Math.round(need)} MB of GPU memory; the budget is ${Math.round(device.vramBudgetMB)} MB`;
+    return `needs ${mb(need)} MB of GPU memory; ${device.vramBudgetSource ?? 'the budget is'} ${mb(device.vramBudgetMB)} MB`;
   return null;
 }
+
+const mb = (n: number) => Math.round(n).toLocaleString('en-US');
 
 function f32Twin(modelId: string): string {
   return modelId.replace('q4f16_1', 'q4f32_1').replace('q0f16', 'q0f32');
