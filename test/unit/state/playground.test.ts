@@ -172,13 +172,11 @@ describe('PlaygroundState', () => {
       pg.prompt = 'Name a fruit.';
       pg.sampling = { temperature: 0, topP: 1, topK: 0, maxTokens: 5, seed: 1 };
       await pg.generate();
-      const expected = await server
-        .engine('tiny-fake')
-        .generate({
-          prompt: [{ role: 'user', content: 'Name a fruit.' }],
-          maxTokens: 5,
-          temperature: 0,
-        });
+      const expected = await server.engine('tiny-fake').generate({
+        prompt: [{ role: 'user', content: 'Name a fruit.' }],
+        maxTokens: 5,
+        temperature: 0,
+      });
       expect(pg.output).toBe(expected.text);
       expect(server.requests.some((r) => r.path.endsWith('/chat/completions'))).toBe(true);
     } finally {
