@@ -126,27 +126,87 @@ export async function* decodeText(
       { file },
     );
   }
-  const choice = chooseEncoding(head, layout, opts);
-  opts.onEncoding?.(choice);
-  const encoding = choice.encoding;
-  // ignoreBOM:false makes the decoder drop a leading BOM for us.
-  const decoder = new TextDecoder(encoding, { fatal: false, ignoreBOM: false });
-  const genuine = new GenuineReplacementCounter(encoding);
+  // A head of plain ASCII with no declaration says nothing about the rest: legacy text often
+  // opens with ASCII (markup, headers, English boilerplate) and has its first accented byte
+  // far in. ASCII reads the same in every 8-bit encoding we pick, so the choice waits for the
+  // first byte >= 0x80 and is made on the bytes from there (issue 13 item 3).
+  const first = chooseEncoding(head, layout, opts);
+  const undecided = first.how === 'utf-8-valid' && firstHighByte(head) < 0;
+  let decoder: TextDecoder | null = null;
+  let genuine: GenuineReplacementCounter | null = null;
   const startCount = counters.replacementChars;
   let produced = 0;
-  const update = (text: string) => {
-    if (text.includes('\uFFFD')) produced += countChar(text, '\uFFFD');
-    counters.replacementChars = Math.max(0, startCount + produced - genuine.count);
+  const start = (choice: EncodingChoice) => {
+    opts.onEncoding?.(choice);
+    // ignoreBOM:false makes the decoder drop a leading BOM for us.
+    decoder = new TextDecoder(choice.encoding, { fatal: false, ignoreBOM: false });
+    genuine = new GenuineReplacementCounter(choice.encoding);
+    return decoder;
   };
+  const decode = (bytes: Uint8Array, stream: boolean): string => {
+    const d = decoder ?? start(first);
+    if (bytes.length) genuine!.feed(bytes);
+    const text = stream ? d.decode(bytes, { stream: true }) : d.decode(bytes);
+    if (text.includes('\uFFFD')) produced += countChar(text, '\uFFFD');
+    counters.replacementChars = Math.max(0, startCount + produced - genuine!.count);
+    return text;
+  };
+  if (!undecided) start(first);
+  const ascii = new TextDecoder('utf-8');
+  // Bytes from the first high byte on, held until there are enough to judge (a multi-byte
+  // UTF-8 sequence may be split across chunks).
+  let held: Uint8Array[] = [];
+  let heldBytes = 0;
   for await (const chunk of rest) {
-    genuine.feed(chunk);
-    const text = decoder.decode(chunk, { stream: true });
-    update(text);
+    if (decoder) {
+      const text = decode(chunk, true);
+      if (text) yield text;
+      continue;
+    }
+    if (heldBytes === 0) {
+      const i = firstHighByte(chunk);
+      if (i < 0) {
+        yield ascii.decode(chunk);
+        continue;
+      }
+      if (i > 0) yield ascii.decode(chunk.subarray(0, i));
+      held = [chunk.subarray(i)];
+      heldBytes = chunk.length - i;
+    } else {
+      held.push(chunk);
+      heldBytes += chunk.length;
+    }
+    if (heldBytes < SNIFF_BYTES) continue;
+    const window = concatBytes(held);
+    held = [];
+    start(chooseEncoding(window, 'utf-8', {}));
+    const text = decode(window, true);
     if (text) yield text;
   }
-  const tail = decoder.decode();
-  update(tail);
+  if (!decoder && heldBytes > 0) {
+    const window = concatBytes(held);
+    start(chooseEncoding(window, 'utf-8', {}));
+    const text = decode(window, true);
+    if (text) yield text;
+  }
+  const tail = decode(new Uint8Array(0), false);
   if (tail) yield tail;
+}
+
+function firstHighByte(bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] >= 0x80) return i;
+  return -1;
+}
+
+function concatBytes(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
 
 /** Decodes a whole in-memory body (a WARC record) the same way as decodeText. */

@@ -66,6 +66,27 @@ describe('undeclared legacy encodings', () => {
     expect(t.docs[0].content).toBe(FRENCH.repeat(5));
   });
 
+  it('decides on the first non-ASCII bytes when the first 8 KB are plain ASCII', async () => {
+    // 20 KB of English before the first accent: the head alone cannot tell the encoding.
+    const english = 'The opening pages of this file are plain English prose. '.repeat(360);
+    const text = english + FRENCH.repeat(3);
+    const legacy = await readAllDocs(file('late.txt', legacyEncode(text, 'windows-1252')));
+    expect(legacy.docs[0].content).toBe(text);
+    expect(legacy.stats.replacementChars).toBe(0);
+    expect(legacy.issues).toEqual([]);
+    const russian = english + RUSSIAN.repeat(3);
+    const cyr = await readAllDocs(file('late-ru.txt', legacyEncode(russian, 'windows-1251')));
+    expect(cyr.docs[0].content).toBe(russian);
+    // The same text saved as UTF-8 stays UTF-8, also when a sequence straddles a chunk edge.
+    const utf8 = await readAllDocs(file('late-utf8.txt', enc(text)));
+    expect(utf8.docs[0].content).toBe(text);
+    expect(utf8.stats.replacementChars).toBe(0);
+    // All ASCII: one decision at the end, no issue.
+    const plain = await readAllDocs(file('plain.txt', enc(english)));
+    expect(plain.docs[0].content).toBe(english);
+    expect(plain.issues).toEqual([]);
+  });
+
   it('detects Cyrillic windows-1251 text', async () => {
     const text = RUSSIAN.repeat(4);
     const r = await readAllDocs(file('ru.txt', legacyEncode(text, 'windows-1251')));
