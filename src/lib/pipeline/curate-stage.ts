@@ -9,6 +9,7 @@
 //  - fast: one scoring pass (Engine.score) after the assistant prefix "Score:" over the
 //    continuations "1".."5" (method/prompts.ts FAST_RATING_PREFIX: a stated variant that rates
 //    without reasoning); the distribution and its expected value are stored.
+import { InputError } from '../protocol/errors';
 import type { ChatMessage } from '../engines/engine';
 import {
   FAST_RATING_CONTINUATIONS,
@@ -46,6 +47,9 @@ export const DEFAULT_CURATE_SAMPLING: StageSampling = {
   maxTokens: 256,
   seed: 1,
 };
+
+/** Fields of an engine request whose refusal concerns every item, not one candidate. */
+const REQUEST_FIELDS = new Set(['assistantPrefix', 'topK', 'continuations', 'adapterId']);
 
 export function ratingMessages(c: Pick<Candidate, 'instruction' | 'output'>): ChatMessage[] {
   return [{ role: 'user', content: ratingPrompt(c.instruction, c.output) }];
@@ -128,5 +132,9 @@ export function curateStage(
     writes: (results) => ({
       ratings: results.map(({ item, result }) => ({ candidateId: item.id, rating: result })),
     }),
+    // An engine that refuses the request's shape (web-llm cannot prefill the assistant turn
+    // that fast mode needs) refuses every item alike: that stops the stage with its message
+    // instead of failing each candidate one by one.
+    isItemError: (err) => err instanceof InputError && !REQUEST_FIELDS.has(err.field ?? ''),
   };
 }

@@ -1,6 +1,7 @@
 // The method's stages (issue 10) on the real store (fake-indexeddb) and the FakeEngine:
 // self-augmentation (§2.2) and self-curation in paper and fast mode (§2.3), iterations,
 // resume after a simulated reload, per-item failures, cancel, lineage and the run summary.
+import { InputError } from '../../../src/lib/protocol/errors';
 import { describe, expect, it } from 'vitest';
 import { freshStore } from '../store/helpers';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -289,6 +290,29 @@ describe('curate stage (§2.3)', () => {
     expect(counts[0]).toBe(1);
     const a5 = await store.candidates.listRated(run.id, 1, 'paper', 5);
     expect(a5.length).toBe(counts[5]);
+  });
+
+  it('an engine that refuses the assistant prefix stops fast mode once, rating nothing', async () => {
+    const { store, run } = await augmented();
+    const engine = await engineFor('M0');
+    let calls = 0;
+    engine.score = async () => {
+      calls++;
+      throw new InputError('cannot start the assistant turn with given text', {
+        field: 'assistantPrefix',
+      });
+    };
+    await expect(curate(store, run.id, engine, curateSettings(1, 'fast'))).rejects.toThrow(
+      /assistant turn/,
+    );
+    // One refused call, not one per candidate; the stage says why and nothing was rated.
+    expect(calls).toBe(1);
+    const stage = Object.values((await store.runs.get(run.id))!.stages).find(
+      (st) => st?.status === 'failed',
+    );
+    expect(stage?.error).toMatch(/assistantPrefix|assistant turn/);
+    const rated = (await store.candidates.listByRun(run.id)).filter((c) => c.ratings.length > 0);
+    expect(rated).toHaveLength(0);
   });
 
   it('fast mode: scores after "Score:", stores the distribution and expected value', async () => {
