@@ -280,6 +280,8 @@ export class TrainState {
         workspaceId: ws,
         folderName,
         files: bytes,
+        // The Train form's token, for a gated base (the worker keeps it in memory only).
+        ...(this.form.accessToken.trim() ? { accessToken: this.form.accessToken.trim() } : {}),
       });
       await this.refresh();
       this.onChanged?.();

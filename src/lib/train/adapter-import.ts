@@ -72,9 +72,10 @@ export async function importAdapterCheckpoint(
   }
   const cfg = readConfigJson(configBytes);
   const choice = importBase(cfg, req.model);
+  const token = choice.source === 'hf' ? (choice.accessToken ?? req.accessToken) : undefined;
   const base = await models.load(
     choice.source === 'hf'
-      ? { source: 'hf', id: choice.id, revision: choice.revision, accessToken: choice.accessToken }
+      ? { source: 'hf', id: choice.id, revision: choice.revision, accessToken: token }
       : { source: 'local', id: choice.id, files: choice.files },
     { signal: ctx.signal, onProgress: (p) => ctx.progress(p) },
   );

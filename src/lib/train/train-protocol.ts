@@ -104,6 +104,8 @@ export interface ImportAdapterRequest {
   files: Record<string, Uint8Array>;
   /** The base to check against; default: the config's base_model_name_or_path on the Hub. */
   model?: BaseModelChoice;
+  /** Hub access token for a gated base named by the config (memory only, never stored). */
+  accessToken?: string;
 }
 
 /**
