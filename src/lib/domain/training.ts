@@ -55,6 +55,11 @@ export type TrainingMeta<Options = Record<string, unknown>> = {
   modelConfig: Record<string, unknown>;
   /** Hash of the tokenized train/eval examples: resume refuses changed data. */
   dataFingerprint: string;
+  /**
+   * Set on a PEFT adapter imported from elsewhere (not trained here): the folder it came
+   * from. Such a checkpoint has no optimizer history, so it cannot be resumed.
+   */
+  imported?: { folder: string };
 };
 
 /** One point of the loss curves. */

@@ -30,6 +30,7 @@ export function adapterRows(checkpoints: CheckpointInfo[]): AdapterRow[] {
       const meta = c.meta as {
         baseModel?: { id?: unknown; source?: unknown };
         request?: { mode?: unknown; k?: unknown };
+        imported?: { folder?: unknown };
       };
       const id = typeof meta.baseModel?.id === 'string' ? meta.baseModel.id : null;
       const source = meta.baseModel?.source;
@@ -40,7 +41,12 @@ export function adapterRows(checkpoints: CheckpointInfo[]): AdapterRow[] {
         name: c.name,
         baseModel: id,
         baseSource: source === 'hf' || source === 'local' ? source : null,
-        data: mode ? `${DATA[mode] ?? mode}${mode === 'seed+curated' ? k : ''}` : 'unknown',
+        data:
+          typeof meta.imported?.folder === 'string'
+            ? `imported: ${meta.imported.folder}`
+            : mode
+              ? `${DATA[mode] ?? mode}${mode === 'seed+curated' ? k : ''}`
+              : 'unknown',
         step: c.step ?? null,
         createdAt: c.createdAt,
         byteLength: c.byteLength,

@@ -260,6 +260,38 @@ export class TrainState {
     }
   }
 
+  /**
+   * A PEFT adapter made elsewhere, from its picked folder or its two files: checked against
+   * the base its config names (the worker loads it) and added as an adapter checkpoint.
+   * Returns the new checkpoint's id, or null with `error` set (nothing stored then).
+   */
+  async importAdapter(files: File[]): Promise<string | null> {
+    const ws = this.workspaceId();
+    if (!ws) return null;
+    this.error = null;
+    try {
+      const path = files[0]?.webkitRelativePath ?? '';
+      const folderName = path.includes('/') ? path.split('/')[0] : 'adapter';
+      const bytes: Record<string, Uint8Array> = {};
+      for (const f of files)
+        if (f.name.endsWith('.json') || f.name.endsWith('.safetensors'))
+          bytes[f.name] = new Uint8Array(await f.arrayBuffer());
+      const info = await this.client.call('importAdapter', {
+        workspaceId: ws,
+        folderName,
+        files: bytes,
+        // The Train form's token, for a gated base (the worker keeps it in memory only).
+        ...(this.form.accessToken.trim() ? { accessToken: this.form.accessToken.trim() } : {}),
+      });
+      await this.refresh();
+      this.onChanged?.();
+      return info.id;
+    } catch (err) {
+      this.error = describeError(err);
+      return null;
+    }
+  }
+
   /** The adapter as a PEFT zip (adapter_config.json + adapter_model.safetensors). */
   async downloadAdapter(id: string): Promise<{ fileName: string; blob: Blob } | null> {
     try {

@@ -92,7 +92,21 @@ export type TrainRpc = {
   listCheckpoints: { req: { workspaceId: string }; res: CheckpointInfo[] };
   deleteCheckpoint: { req: { checkpointId: string }; res: void };
   exportAdapter: { req: { checkpointId: string }; res: AdapterDownload };
+  /** A PEFT adapter made elsewhere → an adapter checkpoint of the workspace (adapter-import.ts). */
+  importAdapter: { req: ImportAdapterRequest; res: CheckpointInfo };
 };
+
+export interface ImportAdapterRequest {
+  workspaceId: string;
+  /** The picked folder's name (or the config file's parent), shown as the adapter's data. */
+  folderName: string;
+  /** adapter_config.json and adapter_model.safetensors by file name (others are ignored). */
+  files: Record<string, Uint8Array>;
+  /** The base to check against; default: the config's base_model_name_or_path on the Hub. */
+  model?: BaseModelChoice;
+  /** Hub access token for a gated base named by the config (memory only, never stored). */
+  accessToken?: string;
+}
 
 /**
  * A checkpoint's LoRA as the Engine port's AdapterSpec (id: `adapterId`, default the

@@ -33,6 +33,7 @@ import {
   tokenizeExamples,
   type TrainExample,
 } from './data';
+import { importAdapterCheckpoint } from './adapter-import';
 import { exportPeftAdapter, ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from './peft';
 import type {
   BaseModelChoice,
@@ -201,6 +202,11 @@ export function trainHandlers(deps: TrainServiceDeps): Handlers<TrainRpc> {
       const store = await deps.store();
       const { state, meta } = await loadCheckpoint(store.checkpoints, req.checkpointId);
       const m = trainingMetaOf(meta, req.checkpointId);
+      if (m.imported)
+        throw new InputError(
+          `This adapter was imported from "${m.imported.folder}", not trained here: there is no run to resume`,
+          { field: 'checkpointId' },
+        );
       // The base the checkpoint recorded, not whatever the form holds now.
       const model = recordedBase(m.baseModel, req.model);
       const options = { ...m.request.options, ...(req.maxSteps ? { maxSteps: req.maxSteps } : {}) };
@@ -239,6 +245,10 @@ export function trainHandlers(deps: TrainServiceDeps): Handlers<TrainRpc> {
       // Moved, not copied: the zip (adapter-sized, MBs) is built for this reply only.
       return transfer({ fileName: `${safe}-peft.zip`, zip }, [zip.buffer]);
     },
+
+    async importAdapter(req, ctx) {
+      return importAdapterCheckpoint((await deps.store()).checkpoints, models, req, ctx);
+    },
   };
 }
 
@@ -251,7 +261,7 @@ export function checkpointAdapterHandlers(
       const store = await deps.store();
       const { state, meta } = await loadCheckpoint(store.checkpoints, checkpointId);
       const { modelConfig, request } = trainingMetaOf(meta, checkpointId);
-      const { rank, alpha, targetModules } = request.options.lora;
+      const { rank, alpha, targetModules, useRslora } = request.options.lora;
       const config = parseDecoderConfig(modelConfig);
       return loraTensorsToAdapter(
         adapterId ?? checkpointId,
@@ -260,6 +270,7 @@ export function checkpointAdapterHandlers(
         targetModules,
         rank,
         alpha,
+        useRslora ?? false,
       );
     },
   };

@@ -15,6 +15,9 @@ function recordingHandlers(seen: StartTrainingRequest[]): Handlers<TrainRpc> {
     listCheckpoints: async () => [],
     deleteCheckpoint: async () => undefined,
     exportAdapter: async () => ({ fileName: 'x.zip', zip: new Uint8Array() }),
+    importAdapter: async () => {
+      throw new Error('unused');
+    },
     resume: async () => done,
     async start(req) {
       seen.push(req);

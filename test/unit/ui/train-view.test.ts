@@ -49,6 +49,9 @@ function fakeHandlers(seen: {
     listCheckpoints: async () => [],
     deleteCheckpoint: async () => undefined,
     exportAdapter: async () => ({ fileName: 'm0-peft.zip', zip: Uint8Array.of(80, 75, 5, 6) }),
+    importAdapter: async () => {
+      throw new Error('unused');
+    },
     resume: async () => ({ trainingId: 't', step: 0, stoppedBy: 'max-steps', history: [] }),
     async start(req, ctx: CallContext<TrainEvent>) {
       seen.start = req;

@@ -149,7 +149,8 @@ export interface PeftAdapterFiles {
 /**
  * Reads a PEFT adapter (config + safetensors bytes) and validates it against the base model:
  * every targeted factor present with the shape the model needs, nothing but LoRA factors in
- * the file (factors of untargeted modules are ignored, as PEFT does).
+ * the file, none for a layer the base lacks (factors of untargeted modules are ignored, as
+ * PEFT does).
  */
 export function readPeftFiles(
   config: DecoderConfig,
@@ -162,7 +163,14 @@ export function readPeftFiles(
   for (const [name, raw] of parseSafetensors(weights, file).tensors) {
     const match = PEFT_TENSOR_NAME.exec(name);
     if (!match) throw new InputError(`unexpected tensor "${name}"`, { file, field: name });
-    const canonical = peftTensorName(Number(match[1]), match[3] as LoraModule, match[4] as 'A');
+    const layer = Number(match[1]);
+    // An adapter for a deeper model would otherwise be cut to this base's layers silently.
+    if (layer >= config.numLayers)
+      throw new InputError(
+        `tensor "${name}" is for layer ${layer}, but the base model has ${config.numLayers} layers (0-${config.numLayers - 1}): this adapter was made for another base`,
+        { file, field: name },
+      );
+    const canonical = peftTensorName(layer, match[3] as LoraModule, match[4] as 'A');
     found.set(canonical, toFloat32(raw, name));
   }
   const dims = projectionDims(config);
