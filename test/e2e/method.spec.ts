@@ -2,7 +2,12 @@
 // word so progress can be watched): demo data → augment → curate in paper mode, paused and
 // the page reloaded in the middle → the stage is offered again and finishes with the same
 // ratings as an uninterrupted run → fast mode and the agreement report → iteration 2 re-rates.
+import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
+
+const demoDocuments = (
+  JSON.parse(readFileSync('public/demo/manifest.json', 'utf8')) as { documents: string[] }
+).documents.length;
 
 test.beforeEach(async ({ page }) => {
   page.on('pageerror', (err) => console.log(`pageerror: ${err.message}`));
@@ -29,7 +34,9 @@ test('demo → augment → curate (reload mid-way) → fast mode → iteration 2
   test.setTimeout(300_000);
   await page.goto('/?engine=fake&fakeDelay=2#/data');
   await page.getByTestId('load-demo').click();
-  await expect(page.getByTestId('count-documents')).toHaveText('40', { timeout: 90_000 });
+  await expect(page.getByTestId('count-documents')).toHaveText(String(demoDocuments), {
+    timeout: 90_000,
+  });
   await expect(page.getByTestId('ingest-progress')).toHaveCount(0, { timeout: 90_000 });
 
   // Reference: the same corpus augmented and curated without interruption.
