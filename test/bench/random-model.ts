@@ -1,6 +1,6 @@
 // A random ~50M-parameter Llama-shaped checkpoint (hidden 512, 8 layers, 8 heads / 4 kv heads,
 // intermediate 1408, vocab 32000 = the Llama-2 tokenizer), built in memory with the Llama-2
-// tokenizer and, where asked, a chat template. The same shape as onnx-runtime.bench.ts's model.
+// tokenizer and, where asked, a chat template; the one random model of the node benches.
 import type { ModelFiles } from '../../src/lib/engines/hf/model-files';
 import { parseDecoderConfig } from '../../src/lib/engines/onnx/config';
 import {

@@ -33,21 +33,9 @@ import type { F32Tensor } from '../../../src/lib/engines/onnx/safetensors';
 import { mulberry32, normalArray } from '../../helpers/tiny-checkpoint';
 import { record } from '../record-node';
 import { measure, type BenchResult } from '../result';
+import { RANDOM_50M_CONFIG } from '../random-model';
 
-const CONFIG = {
-  architectures: ['LlamaForCausalLM'],
-  model_type: 'llama',
-  hidden_size: 512,
-  intermediate_size: 1408,
-  num_hidden_layers: 8,
-  num_attention_heads: 8,
-  num_key_value_heads: 4,
-  vocab_size: 32000,
-  max_position_embeddings: 2048,
-  rms_norm_eps: 1e-5,
-  rope_theta: 10000,
-  tie_word_embeddings: false,
-};
+const CONFIG = RANDOM_50M_CONFIG;
 const PREFILL = 128;
 const STEPS = 24;
 type Feeds = Record<string, ort.Tensor>;

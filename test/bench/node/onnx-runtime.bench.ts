@@ -6,67 +6,16 @@
 // The engine is driven directly (no worker) so later benches can add other runtimes.
 import { loadavg } from 'node:os';
 import { expect, it } from 'vitest';
-import type { ModelFiles } from '../../../src/lib/engines/hf/model-files';
 import { zeroLoraInputs } from '../../../src/lib/engines/onnx/adapters';
-import { parseDecoderConfig } from '../../../src/lib/engines/onnx/config';
-import {
-  checkpointTensorNames,
-  checkpointTensorShape,
-} from '../../../src/lib/engines/onnx/llama-graph';
 import { LlamaForward } from '../../../src/lib/engines/onnx/llama-session';
 import { OrtEngine } from '../../../src/lib/engines/onnx/ort-engine';
-import {
-  loadFloat32Tensors,
-  parseSafetensors,
-  writeSafetensors,
-  type TensorToWrite,
-} from '../../../src/lib/engines/onnx/safetensors';
+import { loadFloat32Tensors, parseSafetensors } from '../../../src/lib/engines/onnx/safetensors';
 import { ratingPrompt } from '../../../src/lib/method/prompts';
-import { mulberry32, normalArray } from '../../helpers/tiny-checkpoint';
-import { llamaFiles } from '../../unit/engines/hf-fixtures';
+import { randomModel50m } from '../random-model';
 import { nodeOrt } from '../../unit/engines/ort-fixtures';
 import { measure, type BenchResult } from '../result';
 import { record } from '../record-node';
 import { loadFolder } from '../../helpers/model-folder';
-
-const CONFIG = {
-  architectures: ['LlamaForCausalLM'],
-  model_type: 'llama',
-  hidden_size: 512,
-  intermediate_size: 1408,
-  num_hidden_layers: 8,
-  num_attention_heads: 8,
-  num_key_value_heads: 4,
-  vocab_size: 32000,
-  max_position_embeddings: 2048,
-  rms_norm_eps: 1e-5,
-  rope_theta: 10000,
-  tie_word_embeddings: false,
-};
-
-function randomModel(): ModelFiles {
-  const config = parseDecoderConfig(CONFIG);
-  const rand = mulberry32(42);
-  const tensors: Record<string, TensorToWrite> = {};
-  for (const name of checkpointTensorNames(config)) {
-    const shape = checkpointTensorShape(config, name);
-    const n = shape.reduce((a, b) => a * b, 1);
-    const data = name.endsWith('norm.weight')
-      ? new Float32Array(n).fill(1)
-      : normalArray(rand, n, 0.02);
-    tensors[name] = { dtype: 'BF16', shape, data };
-  }
-  const bytes = writeSafetensors(tensors) as Uint8Array<ArrayBuffer>;
-  const tok = llamaFiles();
-  return {
-    modelId: 'random-50m',
-    config: CONFIG,
-    tokenizerJson: tok.tokenizerJson,
-    tokenizerConfig: tok.tokenizerConfig,
-    weights: [{ file: 'model.safetensors', blob: new Blob([bytes]) }],
-    weightBytes: bytes.length,
-  };
-}
 
 /** Process CPU time in ms: ORT runs single-threaded here, so CPU time ≈ compute time even
  * when other jobs share the 2 cores (wall-clock rates are then reported next to it). */
@@ -97,7 +46,7 @@ it('onnx runtime (wasm): prefill, decode, rating throughput, memory', async () =
   };
   const load = `load average ${loadavg()[0].toFixed(1)} on 2 cores`;
   try {
-    const files = randomModel();
+    const files = randomModel50m();
     const engine = new OrtEngine({ ort: nodeOrt });
     let t = performance.now();
     const info = await loadFolder(engine, files, 'wasm');

@@ -26,23 +26,9 @@ import { llamaFiles } from '../../unit/engines/hf-fixtures';
 import { measure, type BenchResult } from '../result';
 import { record } from '../record-node';
 import { loadFolder } from '../../helpers/model-folder';
+import { RANDOM_50M_CONFIG } from '../random-model';
 
-const CONFIG = {
-  architectures: ['LlamaForCausalLM'],
-  model_type: 'llama',
-  hidden_size: 512,
-  intermediate_size: 1408,
-  num_hidden_layers: 8,
-  num_attention_heads: 8,
-  num_key_value_heads: 4,
-  vocab_size: 32000,
-  max_position_embeddings: 2048,
-  rms_norm_eps: 1e-5,
-  rope_theta: 10000,
-  tie_word_embeddings: false,
-  bos_token_id: 1,
-  eos_token_id: 2,
-};
+const CONFIG = { ...RANDOM_50M_CONFIG, bos_token_id: 1, eos_token_id: 2 };
 const PREFILL = 128;
 const DECODE = 16;
 const TEXT =
