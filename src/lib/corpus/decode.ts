@@ -4,7 +4,7 @@
 // bytes with U+FFFD and counting them.
 import { InputError } from '../protocol/errors';
 import { chooseEncoding, type EncodingChoice, type TextEncoding } from './encoding';
-import { peek, type ByteSource } from './readers/bytes';
+import { concat, peek, type ByteSource } from './readers/bytes';
 
 export type { EncodingChoice, TextEncoding };
 
@@ -177,14 +177,14 @@ export async function* decodeText(
       heldBytes += chunk.length;
     }
     if (heldBytes < SNIFF_BYTES) continue;
-    const window = concatBytes(held);
+    const window = concat(held);
     held = [];
     start(chooseEncoding(window, 'utf-8', {}));
     const text = decode(window, true);
     if (text) yield text;
   }
   if (!decoder && heldBytes > 0) {
-    const window = concatBytes(held);
+    const window = concat(held);
     start(chooseEncoding(window, 'utf-8', {}));
     const text = decode(window, true);
     if (text) yield text;
@@ -196,17 +196,6 @@ export async function* decodeText(
 function firstHighByte(bytes: Uint8Array): number {
   for (let i = 0; i < bytes.length; i++) if (bytes[i] >= 0x80) return i;
   return -1;
-}
-
-function concatBytes(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /** Decodes a whole in-memory body (a WARC record) the same way as decodeText. */
