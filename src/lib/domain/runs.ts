@@ -188,8 +188,26 @@ export interface Candidate {
   producedBy: string;
   /** Every rating, oldest first. */
   ratings: Rating[];
-  /** The user's keep/drop decision, which wins over the score. */
-  override?: 'keep' | 'drop';
+  /** A person's correction (issue 11 §3), kept apart from the model's `ratings`; it wins over them. */
+  override?: CandidateOverride;
+}
+
+/** A person's verdict on a candidate: accept keeps it whatever its score, reject drops it. */
+export type Verdict = 'accept' | 'reject';
+
+/**
+ * A person's correction of one candidate. The model's instruction, passage and ratings stay
+ * as they were; selection, training data and export read the edited text and the verdict from
+ * here (method/selection.ts). An override with no field set is no override: clear it instead.
+ */
+export interface CandidateOverride {
+  verdict?: Verdict;
+  /** Replaces the candidate's instruction wherever the pair is used. */
+  instruction?: string;
+  /** Replaces the passage (the pair's output) wherever the pair is used. */
+  output?: string;
+  /** When the person last changed it (ms since epoch). */
+  at: number;
 }
 
 /** The latest rating of a candidate for iteration t in mode m, if any. */

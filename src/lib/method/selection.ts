@@ -6,6 +6,26 @@ export interface Scored {
   override?: 'keep' | 'drop';
 }
 
+/**
+ * A person's override as the keep/drop decision selection applies (issue 11 §3): accept keeps,
+ * reject drops, an edit alone leaves the decision to the score.
+ */
+export function overrideDecision(
+  o: { verdict?: 'accept' | 'reject' } | undefined,
+): 'keep' | 'drop' | undefined {
+  return o?.verdict === 'accept' ? 'keep' : o?.verdict === 'reject' ? 'drop' : undefined;
+}
+
+/** The pair as it is used for training and export: a person's edits replace the model's text. */
+export function effectivePair<T extends { instruction: string; output: string }>(
+  c: T & { override?: { instruction?: string; output?: string } },
+): { instruction: string; output: string } {
+  return {
+    instruction: c.override?.instruction ?? c.instruction,
+    output: c.override?.output ?? c.output,
+  };
+}
+
 export function isSelected(c: Scored, k: number): boolean {
   if (c.override === 'keep') return true;
   if (c.override === 'drop') return false;
@@ -68,11 +88,16 @@ interface RatedLike {
 
 /** Whether a candidate is in A^(t) under `rule`: its latest rating of (t, mode) passes; override wins. */
 export function isCurated(
-  c: { ratings: readonly RatedLike[]; override?: 'keep' | 'drop'; filterReason?: string },
+  c: {
+    ratings: readonly RatedLike[];
+    override?: { verdict?: 'accept' | 'reject' };
+    filterReason?: string;
+  },
   rule: CurationRule,
 ): boolean {
-  if (c.override === 'keep') return true;
-  if (c.override === 'drop' || c.filterReason) return false;
+  const decision = overrideDecision(c.override);
+  if (decision === 'keep') return true;
+  if (decision === 'drop' || c.filterReason) return false;
   let latest: RatedLike | undefined;
   for (const r of c.ratings) if (r.iteration === rule.iteration && r.mode === rule.mode) latest = r;
   if (!latest) return false;

@@ -4,7 +4,7 @@
 // key per (iteration, mode) — the LATEST rating of each — so "all candidates rated s by
 // iteration t in mode m" (A_k^(t), §2.3) is one multiEntry index range, not a scan. Older
 // ratings stay in `ratings` (history) but are not indexed.
-import type { Candidate, Id, Rating, RatingMode } from '../domain';
+import type { Candidate, CandidateOverride, Id, Rating, RatingMode } from '../domain';
 
 /** [runId, iteration, mode, score]; a failed paper-mode rating (score null) is indexed as 0. */
 export type RatingKey = [Id, number, RatingMode, number];
@@ -29,7 +29,16 @@ export function toStored(c: Candidate): StoredCandidate {
 
 export function fromStored(s: StoredCandidate): Candidate {
   const { filter: _f, ratingKeys: _k, ...candidate } = s;
+  // Schema 6 stored the override as a bare 'keep' | 'drop' (no screen wrote one, but the repo
+  // could): read it as the verdict it meant.
+  const o = candidate.override as CandidateOverride | 'keep' | 'drop' | undefined;
+  if (typeof o === 'string') candidate.override = legacyOverride(o, 0);
   return candidate;
+}
+
+/** An old keep/drop override as a verdict. */
+export function legacyOverride(o: 'keep' | 'drop', at: number): CandidateOverride {
+  return { verdict: o === 'keep' ? 'accept' : 'reject', at };
 }
 
 /** A candidate as an older schema (≤ 5) stored it: one verdict in flat fields. */
@@ -85,6 +94,6 @@ export function migrateCandidate(
     producedBy: old.producedBy,
     ratings,
   };
-  if (old.override) candidate.override = old.override;
+  if (old.override) candidate.override = legacyOverride(old.override, now);
   return toStored(candidate);
 }

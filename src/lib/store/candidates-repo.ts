@@ -162,7 +162,10 @@ export function candidatesRepo(db: Db) {
       return repo.addRatings([{ candidateId, rating }]);
     },
 
-    /** The user's keep/drop decision (wins over the score); undefined clears it. */
+    /**
+     * A person's correction (verdict and/or edited text; wins over the ratings, which stay as
+     * they were); undefined clears it.
+     */
     async setOverride(candidateId: Id, override: Candidate['override'] | undefined): Promise<void> {
       await writeTx(db, ['candidates'], 16, async (tx, requests) => {
         const store = tx.objectStore('candidates');

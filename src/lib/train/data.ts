@@ -13,7 +13,7 @@ import { tokenizeTraining, type ChatTemplate } from '../engines/hf/chat-template
 import type { HfTokenizer } from '../engines/hf/tokenizer';
 import { mulberry32 } from '../engines/generation/rng';
 import { backtranslationPrompt } from '../method/prompts';
-import { isCurated, type CurationRule } from '../method/selection';
+import { effectivePair, isCurated, type CurationRule } from '../method/selection';
 import { taggedMessages, tagFor, type ExampleOrigin } from '../method/tagging';
 import { InputError } from '../protocol/errors';
 import type { Candidate, SegmentRecord, SeedPair } from '../domain';
@@ -82,8 +82,9 @@ export async function loadPairs(store: TrainingSourceStore, q: SourceQuery): Pro
   );
   const curated: SourcePair[] = [];
   for (const c of kept) {
-    const output = c.output || segments.get(c.segmentId)?.text;
-    if (output) curated.push({ id: c.id, instruction: c.instruction, output, origin: 'augmented' });
+    // A person's edits (issue 11 §3) replace the model's instruction and passage.
+    const pair = effectivePair({ ...c, output: c.output || segments.get(c.segmentId)?.text || '' });
+    if (pair.output) curated.push({ id: c.id, ...pair, origin: 'augmented' });
   }
   return [...seeds, ...curated];
 }

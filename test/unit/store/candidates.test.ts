@@ -152,7 +152,7 @@ describe('candidate ratings', () => {
       output: seg.text,
       documentId: doc.id,
       headerPath: ['Home', 'Tips'],
-      override: 'drop',
+      override: { verdict: 'reject' },
       ratings: [
         {
           rater: 'M1',

@@ -126,8 +126,16 @@ describe('candidates', () => {
     await store.candidates.addRating(batch[0].id, paperRating(2, 3, 'm1'));
     expect((await store.candidates.get(batch[0].id))?.ratings.map((r) => r.score)).toEqual([5, 3]);
 
-    await store.candidates.setOverride(batch[2].id, 'keep');
-    expect((await store.candidates.get(batch[2].id))?.override).toBe('keep');
+    await store.candidates.setOverride(batch[2].id, {
+      verdict: 'accept',
+      instruction: 'Fixed?',
+      at: 5,
+    });
+    expect((await store.candidates.get(batch[2].id))?.override).toEqual({
+      verdict: 'accept',
+      instruction: 'Fixed?',
+      at: 5,
+    });
     await store.candidates.setOverride(batch[2].id, undefined);
     expect((await store.candidates.get(batch[2].id))?.override).toBeUndefined();
 

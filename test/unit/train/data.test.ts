@@ -43,7 +43,9 @@ async function storeWithData() {
         instruction: `Question ${i}?`,
         output: s.text,
         ratings: [paperRating(1, scores[i])],
-        ...(i === 2 ? { override: 'keep' as const } : {}),
+        ...(i === 2
+          ? { override: { verdict: 'accept' as const, instruction: 'Edited 2?', at: 1 } }
+          : {}),
       }),
     ),
   );
@@ -63,7 +65,7 @@ describe('loadPairs', () => {
     store.close();
   });
 
-  it('seed+curated adds candidates with score ≥ k or kept by override, output = segment text', async () => {
+  it('seed+curated adds candidates with score ≥ k or accepted by a person (edits applied), output = segment text', async () => {
     const { store, ws, run, segments } = await storeWithData();
     const pairs = await loadPairs(store, {
       workspaceId: ws.id,
@@ -72,7 +74,7 @@ describe('loadPairs', () => {
       k: 5,
     });
     const curated = pairs.filter((p) => p.origin === 'augmented');
-    expect(curated.map((p) => p.instruction).sort()).toEqual(['Question 0?', 'Question 2?']);
+    expect(curated.map((p) => p.instruction).sort()).toEqual(['Edited 2?', 'Question 0?']);
     expect(curated.find((p) => p.instruction === 'Question 0?')?.output).toBe(segments[0].text);
     const k4 = await loadPairs(store, {
       workspaceId: ws.id,

@@ -3,7 +3,7 @@
 // expected score, or all of them; a person's accept or reject always wins (selection.ts), and
 // their edited text replaces the model's. Seed pairs are not rated and are kept unless
 // rejected. Works on a stream: one pair in, at most one row out.
-import { isSelected } from '../selection';
+import { isSelected, overrideDecision } from '../selection';
 import type { ExampleOrigin } from '../tagging';
 import type { ExportPair, ExportRating, ExportRow, PairSource } from './types';
 
@@ -37,14 +37,11 @@ export function decidingRating(
   return best;
 }
 
-const toScoredOverride = (verdict: 'accept' | 'reject' | undefined) =>
-  verdict === 'accept' ? 'keep' : verdict === 'reject' ? 'drop' : undefined;
-
 /** Whether a pair is exported under a selection (overrides first, then the rule). */
 export function isExported(pair: ExportPair, sel: ExportSelection): boolean {
   const origins = sel.origins ?? ['seed', 'augmented'];
   if (!origins.includes(pair.origin)) return false;
-  const override = toScoredOverride(pair.override?.verdict);
+  const override = overrideDecision(pair.override);
   if (override) return override === 'keep';
   if (pair.origin === 'seed' || sel.rule.by === 'all') return true;
   const rating = decidingRating(pair, sel);
