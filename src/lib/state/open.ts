@@ -9,6 +9,7 @@ import { Studio } from './studio.svelte';
 import { TrainState } from './train.svelte';
 import { spawnModelWorker, spawnSelfTestWorker, spawnTrainWorker } from './workers';
 import { RunState } from './run.svelte';
+import { WorkshopState } from './workshop.svelte';
 import { roleModelLoader } from './role-models';
 import { fakeEnginesWanted } from './engines';
 import { RpcClient } from '../protocol';
@@ -53,6 +54,12 @@ export async function openStudio(dbName?: string): Promise<Studio> {
     }),
     fake,
     () => void studio.refreshStorage(),
+  );
+  studio.workshop = new WorkshopState(
+    store,
+    () => studio.workspaces.currentId,
+    () => studio.currentTotals,
+    () => studio.run?.runId ?? null,
   );
   await studio.start();
   await models.load();

@@ -9,6 +9,7 @@ import type { TrainState } from './train.svelte';
 import type { ModelsState } from './models.svelte';
 import type { PlaygroundState } from './playground.svelte';
 import type { RunState } from './run.svelte';
+import type { WorkshopState } from './workshop.svelte';
 import { DiagnosticsState } from './diagnostics.svelte';
 import { JobsState } from './jobs.svelte';
 import type { StudioStore, WorkspaceTotals } from './ports';
@@ -38,6 +39,8 @@ export class Studio {
   playground: PlaygroundState | null = null;
   /** The Augment/Curate steps' run state (set by openStudio). */
   run: RunState | null = null;
+  /** Workshop mode's walk through the method on this workspace's numbers (set by openStudio). */
+  workshop: WorkshopState | null = null;
 
   /** Totals of the current workspace, or null before they are measured. */
   currentTotals: WorkspaceTotals | null = $derived.by(() => {
