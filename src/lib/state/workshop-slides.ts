@@ -28,7 +28,7 @@ export interface WorkshopSlide {
   source: string;
   /** What the paper measured, one line each, shown beside the user's numbers. */
   paper: string[];
-  /** What a model the step needs, in words; null when it needs none. */
+  /** The model the step needs, in words; null when it needs none of its own. */
   needs: string | null;
 }
 
@@ -131,7 +131,7 @@ export const WORKSHOP_SLIDES: readonly WorkshopSlide[] = [
     paper: [
       'seed 148 / 1,072, A₅ 115 / 1,663, A₄ 206 / 1,985, all 352 / 1,722 characters (instruction / answer)',
     ],
-    needs: 'rated candidates (the Curate step)',
+    needs: null,
   },
   {
     id: 'iterate',
@@ -139,7 +139,7 @@ export const WORKSHOP_SLIDES: readonly WorkshopSlide[] = [
     idea: 'A model trained on seed + A(1) becomes a better rater for the second round.',
     explain: [
       'M1 is fine-tuned on the seed plus the curated pairs A(1), with a tag sentence saying where each pair came from. M1 then rates every candidate again, giving A(2), and M2 is trained on seed + A(2): that is Humpback.',
-      'How far do the two raters agree, and how many pairs does each keep? The paper found M1 a much better selector than M0.',
+      'The paper found M1 a much better selector than M0, measured against an author’s labels. Your run has no such labels, so it shows how far the two raters agree and how many pairs each keeps.',
     ],
     source: '§2.3, §3; v1 Table 7 (curation quality)',
     paper: [
