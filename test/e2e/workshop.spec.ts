@@ -66,5 +66,11 @@ test('workshop: keyboard walk on a fake-engine run, screenshots, axe, print', as
   await page.emulateMedia({ media: 'screen' });
   await expect(page.getByTestId('workshop-print')).toBeVisible();
 
+  // The frame under the walk is out of the tab order until the walk is left.
+  await expect(page.locator('aside:has([data-testid="step-nav"])')).toHaveAttribute('inert', '');
+  await page.getByTestId('workshop-exit').click();
+  await expect(page.getByTestId('workshop')).toHaveCount(0);
+  await expect(page.locator('aside:has([data-testid="step-nav"])')).not.toHaveAttribute('inert');
+
   expect(problems, problems.join('\n')).toEqual([]);
 });

@@ -235,3 +235,30 @@ describe('WorkshopState', () => {
     store.close();
   });
 });
+
+describe('workshop evaluations', () => {
+  it('lists evaluations newest first and the evaluation slide then has its numbers', () => {
+    const pairwise = (id: string, createdAt: number, rate: number) => ({
+      id,
+      workspaceId: 'w',
+      createdAt,
+      results: {
+        kind: 'pairwise' as const,
+        model: 'M1',
+        baseline: 'M0',
+        judge: 'judge',
+        n: 10,
+        wins: 6,
+        losses: 3,
+        ties: 1,
+        rate,
+        se: 0.1,
+      },
+    });
+    const n = workshopNumbers(
+      input({ evaluations: [pairwise('old', 1, 0.5), pairwise('new', 2, 0.65)] }),
+    );
+    expect(n.evaluations.map((e) => e.id)).toEqual(['new', 'old']);
+    expect(slideMissing('evaluate', n)).toBeNull();
+  });
+});
