@@ -50,6 +50,7 @@ test('workshop: keyboard walk on a fake-engine run, screenshots, axe, print', as
   await expect(page.getByTestId('ws-stats').locator('tbody tr')).toHaveCount(4);
   await expect(page.getByTestId('ws-raters')).toContainText('Kept by M1');
   await expect(page.getByTestId('missing-evaluate')).toContainText('Evaluate step');
+  await expect(page.getByTestId('not-built-evaluate')).toContainText('data-scaling sweep');
   await page.keyboard.press('End');
   await expect(page.getByTestId('workshop-progress')).toHaveText(`${total} / ${total}`);
   await page.keyboard.press('PageUp');

@@ -30,6 +30,8 @@ export interface WorkshopSlide {
   paper: string[];
   /** The model the step needs, in words; null when it needs none of its own. */
   needs: string | null;
+  /** A part of the step the app does not have yet, said on the slide. */
+  notBuilt?: string;
 }
 
 export const WORKSHOP_SLIDES: readonly WorkshopSlide[] = [
@@ -178,5 +180,7 @@ export const WORKSHOP_SLIDES: readonly WorkshopSlide[] = [
       'data scaling w = α log N + C: α = 6.95 for Humpback, 4.43 for Open Assistant, 2.86 for LIMA',
     ],
     needs: 'two models to compare and a judge (the Evaluate step)',
+    notBuilt:
+      'the data-scaling sweep (adapters trained on seed + N curated pairs for a few N, fitted to give your own α).',
   },
 ];
