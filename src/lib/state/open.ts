@@ -9,6 +9,8 @@ import { Studio } from './studio.svelte';
 import { TrainState } from './train.svelte';
 import { spawnModelWorker, spawnSelfTestWorker, spawnTrainWorker } from './workers';
 import { RunState } from './run.svelte';
+import { ReviewState } from './review.svelte';
+import { DEFAULT_KEEP_RULE } from '../pipeline/method-service';
 import { roleModelLoader } from './role-models';
 import { fakeEnginesWanted } from './engines';
 import { RpcClient } from '../protocol';
@@ -54,6 +56,7 @@ export async function openStudio(dbName?: string): Promise<Studio> {
     fake,
     () => void studio.refreshStorage(),
   );
+  studio.review = new ReviewState(store, () => studio.run?.keepRule() ?? DEFAULT_KEEP_RULE);
   await studio.start();
   await models.load();
   return studio;
