@@ -79,6 +79,7 @@ export class ReviewState {
   private model = new ReviewModel();
   private undoStack: UndoEntry[] = [];
   private opens = 0;
+  private queue: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly store: ReviewStore,
@@ -160,42 +161,64 @@ export class ReviewState {
     if (this.detail && this.current) void this.openDetail();
   }
 
-  /** Accepts or rejects the row under the cursor, then moves to the next one. */
-  async decide(verdict: Verdict): Promise<void> {
+  /**
+   * Accepts or rejects the row under the cursor and moves to the next one at once, so keys
+   * pressed quickly each act on their own row; the writes run one after another.
+   */
+  decide(verdict: Verdict): Promise<void> {
     const row = this.current;
-    if (!row) return;
-    const c = await this.store.candidates.get(row.id);
-    if (!c) return;
-    await this.change(row.id, c.override, withVerdict(c.override, verdict, Date.now()));
+    if (!row) return Promise.resolve();
     if (!this.detail) this.move(1);
+    return this.serial(async () => {
+      const c = await this.store.candidates.get(row.id);
+      if (c) await this.change(row.id, c.override, withVerdict(c.override, verdict, Date.now()));
+    });
   }
 
   /** Stores an edit of the current row's instruction and output (the model's text stays). */
-  async saveEdit(edit: { instruction: string; output: string }): Promise<void> {
+  saveEdit(edit: { instruction: string; output: string }): Promise<void> {
     const id = this.detail?.candidate.id ?? this.current?.id;
-    if (!id) return;
-    const c = await this.store.candidates.get(id);
-    if (!c) return;
-    await this.change(id, c.override, withEdit(c, edit, Date.now()));
-    this.editing = false;
+    return this.serial(async () => {
+      const c = id ? await this.store.candidates.get(id) : undefined;
+      if (!c) return;
+      await this.change(c.id, c.override, withEdit(c, edit, Date.now()));
+      this.editing = false;
+    });
   }
 
   /** Removes the current row's override: the model's ratings decide again. */
-  async clear(): Promise<void> {
+  clear(): Promise<void> {
     const id = this.detail?.candidate.id ?? this.current?.id;
-    if (!id) return;
-    const c = await this.store.candidates.get(id);
-    if (c?.override) await this.change(id, c.override, undefined);
+    return this.serial(async () => {
+      const c = id ? await this.store.candidates.get(id) : undefined;
+      if (c?.override) await this.change(c.id, c.override, undefined);
+    });
   }
 
   /** Restores the override before the last change, exactly (none if there was none). */
-  async undo(): Promise<void> {
-    const last = this.undoStack.pop();
-    this.undoDepth = this.undoStack.length;
-    if (!last) return;
-    await this.write(last.id, last.before);
-    const at = this.view.findIndex((r) => r.id === last.id);
-    if (at >= 0) this.cursor = at;
+  undo(): Promise<void> {
+    return this.serial(async () => {
+      const last = this.undoStack.pop();
+      this.undoDepth = this.undoStack.length;
+      if (!last) return;
+      await this.write(last.id, last.before);
+      const at = this.view.findIndex((r) => r.id === last.id);
+      if (at >= 0) this.cursor = at;
+    });
+  }
+
+  /** Resolves when every override change asked for so far is stored. */
+  idle(): Promise<void> {
+    return this.queue;
+  }
+
+  /** Runs override changes one at a time, in the order they were asked for. */
+  private serial(task: () => Promise<void>): Promise<void> {
+    const next = this.queue.then(task).catch((err) => {
+      this.error = describeError(err);
+    });
+    this.queue = next;
+    return next;
   }
 
   private async change(
@@ -203,13 +226,9 @@ export class ReviewState {
     before: CandidateOverride | undefined,
     next: CandidateOverride | undefined,
   ): Promise<void> {
-    try {
-      await this.write(id, next);
-      this.undoStack.push({ id, before });
-      this.undoDepth = this.undoStack.length;
-    } catch (err) {
-      this.error = describeError(err);
-    }
+    await this.write(id, next);
+    this.undoStack.push({ id, before });
+    this.undoDepth = this.undoStack.length;
   }
 
   /** Writes an override and rebuilds the candidate's row from what the store now holds. */
