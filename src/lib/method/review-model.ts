@@ -24,6 +24,11 @@ export class ReviewModel {
   readonly schema: RowSchema = emptySchema();
   private readonly index = new SearchIndex();
   private readonly positions = new Map<Id, number>();
+  /**
+   * Every row's position in each sort order asked for so far: sorting 100k rows by text takes
+   * seconds, so an order is computed once and a filtered view just walks it (O(n)).
+   */
+  private readonly orders = new Map<string, Uint32Array>();
 
   /** Appends a candidate (in the run's write order). */
   add(c: Candidate): ReviewRow {
@@ -33,7 +38,13 @@ export class ReviewModel {
     this.positions.set(c.id, pos);
     this.index.add(pos, c.instruction, c.output);
     if (row.edited) this.index.replace(pos, Object.values(effectivePair(c)));
+    this.orders.clear();
     return row;
+  }
+
+  /** Shrinks the search index once loading is done (see SearchIndex.compact). */
+  compact(): void {
+    this.index.compact();
   }
 
   /** Rebuilds a candidate's row after its override changed; returns [old, new], or null. */
@@ -44,6 +55,11 @@ export class ReviewModel {
     const row = toRow(c, old.seq, this.schema);
     this.rows[pos] = row;
     this.index.replace(pos, row.edited ? Object.values(effectivePair(c)) : undefined);
+    // Only the verdict and the text can change under a person's hands.
+    const textChanged = row.instruction !== old.instruction || row.preview !== old.preview;
+    for (const key of [...this.orders.keys()])
+      if (key.startsWith('verdict') || (textChanged && /^(instruction|output)/.test(key)))
+        this.orders.delete(key);
     return [old, row];
   }
 
@@ -51,7 +67,25 @@ export class ReviewModel {
   select(filter: ReviewFilter, query: string, sort: ReviewSort): ReviewRow[] {
     const found = this.index.search(query);
     const passing = filterRows(this.rows, filter, found ?? undefined);
-    return sortRows(this.rows, passing, sort).map((i) => this.rows[i]);
+    const order = this.order(sort);
+    if (passing.length === this.rows.length) return Array.from(order, (i) => this.rows[i]);
+    const keep = new Uint8Array(this.rows.length);
+    for (const i of passing) keep[i] = 1;
+    const out: ReviewRow[] = [];
+    for (const i of order) if (keep[i]) out.push(this.rows[i]);
+    return out;
+  }
+
+  /** All positions in `sort`'s order (cached; sortRows breaks ties by write order). */
+  private order(sort: ReviewSort): Uint32Array {
+    const key = `${sort.key}|${sort.descending}`;
+    let order = this.orders.get(key);
+    if (!order) {
+      const all = Array.from(this.rows, (_, i) => i);
+      order = Uint32Array.from(sortRows(this.rows, all, sort));
+      this.orders.set(key, order);
+    }
+    return order;
   }
 
   /** Distinct filter reasons, sorted. */

@@ -4,6 +4,7 @@
 // of candidates are filtered and sorted in memory without holding passages, reasoning or raw
 // rater outputs. Full text lives in the store; search goes through review-search.ts.
 import type { Candidate, CandidateOverride, Id, RatingMode, Verdict } from '../domain';
+import { detach } from './review-search';
 import { effectivePair, type FastRule } from './selection';
 
 /** Characters of the output the table shows. */
@@ -99,7 +100,7 @@ export function toRow(c: Candidate, seq: number, schema: RowSchema): ReviewRow {
     id: c.id,
     seq,
     instruction: pair.instruction,
-    preview: pair.output.slice(0, PREVIEW_CHARS),
+    preview: detach(pair.output.slice(0, PREVIEW_CHARS)),
     outputChars: pair.output.length,
     scores,
     p5,
@@ -227,11 +228,11 @@ export function sortRows(
         : sort.key === 'reason'
           ? (r.filterReason ?? '')
           : String(r.verdict ? VERDICT_ORDER[r.verdict] : 9) + (r.edited ? 'a' : 'b');
-  const keys = new Map<number, string>();
-  for (const i of out) keys.set(i, text(rows[i]));
+  const keys: string[] = new Array<string>(rows.length);
+  for (const i of out) keys[i] = text(rows[i]);
   out.sort((a, b) => {
-    const x = keys.get(a)!;
-    const y = keys.get(b)!;
+    const x = keys[a];
+    const y = keys[b];
     return (x < y ? -dir : x > y ? dir : 0) || rows[a].seq - rows[b].seq;
   });
   return out;

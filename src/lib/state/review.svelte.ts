@@ -111,6 +111,7 @@ export class ReviewState {
         this.loaded = this.model.rows.length;
         this.publish();
       } while (after);
+      this.model.compact();
     } catch (err) {
       if (seq === this.opens) this.error = describeError(err);
     } finally {

@@ -144,6 +144,27 @@ describe('review rows', () => {
     expect(ids(m.select(anyFilter(), 'downhill', bySeq))).toEqual(['c1']);
   });
 
+  it('a sort order computed once follows later edits and verdicts', () => {
+    const m = sample();
+    const byText: ReviewSort = { key: 'instruction', descending: false };
+    const byVerdict: ReviewSort = { key: 'verdict', descending: false };
+    expect(ids(m.select(anyFilter(), '', byText))[0]).toBe('c1');
+    expect(ids(m.select(f({ verdict: 'none' }), '', byVerdict))).toEqual(['c0', 'c1', 'c2', 'c5']);
+    const [c0, , , , , c5] = sampleCandidates();
+    m.update({ ...c5, override: { instruction: 'Aardvarks', at: 1 } });
+    m.update({ ...c0, override: { verdict: 'accept', at: 1 } });
+    expect(ids(m.select(anyFilter(), '', byText))[0]).toBe('c5');
+    // Accepted (edited first), rejected, then the rest (edited first), each in write order.
+    expect(ids(m.select(anyFilter(), '', byVerdict))).toEqual(['c4', 'c0', 'c3', 'c5', 'c1', 'c2']);
+    expect(ids(m.select(f({ reason: 'usable' }), '', byText))).toEqual([
+      'c5',
+      'c1',
+      'c0',
+      'c4',
+      'c3',
+    ]);
+  });
+
   it('counts kept pairs exactly as isCurated selects them, overrides included', () => {
     const m = sample();
     const all = sampleCandidates();
