@@ -82,7 +82,10 @@ export class ReviewModel {
     let order = this.orders.get(key);
     if (!order) {
       const all = Array.from(this.rows, (_, i) => i);
-      order = Uint32Array.from(sortRows(this.rows, all, sort));
+      // Write order is the rows' own order: nothing to sort (the table opens in it).
+      order = Uint32Array.from(
+        sort.key === 'seq' && !sort.descending ? all : sortRows(this.rows, all, sort),
+      );
       this.orders.set(key, order);
     }
     return order;

@@ -26,7 +26,7 @@ export class SearchIndex {
   /** Rows whose current text is not what the postings describe: their own word sets. */
   private readonly replaced = new Map<number, Set<string>>();
   private rows = 0;
-  /** The index's words, listed once per change (prefix matching scans them). */
+  /** The index's words in code-unit order, listed once per change: a prefix is one range. */
   private vocabulary: string[] | null = null;
 
   get size(): number {
@@ -73,12 +73,10 @@ export class SearchIndex {
     // hits[pos] counts the query terms matched so far: a row passes term j only if it passed
     // the j before it, so a row matched twice by one term (two words with its prefix) counts once.
     const hits = new Uint8Array(this.rows);
-    const words = (this.vocabulary ??= [...this.postings.keys()]);
+    const words = (this.vocabulary ??= [...this.postings.keys()].sort());
     terms.forEach((term, j) => {
-      for (const w of words) {
-        if (!w.startsWith(term)) continue;
-        for (const pos of this.postings.get(w)!) if (hits[pos] === j) hits[pos] = j + 1;
-      }
+      for (let i = lowerBound(words, term); i < words.length && words[i].startsWith(term); i++)
+        for (const pos of this.postings.get(words[i])!) if (hits[pos] === j) hits[pos] = j + 1;
     });
     const out: number[] = [];
     for (let pos = 0; pos < this.rows; pos++)
@@ -87,4 +85,16 @@ export class SearchIndex {
       if (terms.every((t) => [...set].some((w) => w.startsWith(t)))) out.push(pos);
     return out.sort((a, b) => a - b);
   }
+}
+
+/** The first index of `sorted` whose word is not below `word`. */
+function lowerBound(sorted: readonly string[], word: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid] < word) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
