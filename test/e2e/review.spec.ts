@@ -3,7 +3,7 @@
 // reject, undo and edit with the keyboard → reload: the overrides are still there, and the
 // kept count (here and on the Curate step, which selection computes) went up by the accept.
 import { expect, test, type Page } from '@playwright/test';
-import { accessibilityProblems } from './page-checks';
+import { accessibilityProblems, screenshots } from './page-checks';
 
 const LONG = { timeout: 60_000 };
 
@@ -73,6 +73,7 @@ test('review: filter, accept/reject/undo/edit by keyboard, reload keeps override
   await expect(page.getByTestId('review-changed')).toHaveText('2');
   await expect(page.getByTestId('review-kept')).toHaveText(String(keptBefore + 1));
   expect(await accessibilityProblems(page)).toEqual([]);
+  await screenshots(page, 'review');
 
   await page.reload();
   await loadedReview(page, total);
