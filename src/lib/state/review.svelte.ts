@@ -85,6 +85,7 @@ export class ReviewState {
     private readonly store: ReviewStore,
     /** The run's keep rule (k, fast rule), as the Curate step's form has it. */
     private readonly rule: () => RowKeepRule,
+    private readonly pageSize = REVIEW_PAGE,
   ) {}
 
   /** Loads a run's candidates page by page (the table fills as they come). */
@@ -104,7 +105,7 @@ export class ReviewState {
       this.total = await this.store.candidates.countByRun(runId);
       let after: Id | undefined;
       do {
-        const page = await this.store.candidates.page(runId, REVIEW_PAGE, after);
+        const page = await this.store.candidates.page(runId, this.pageSize, after);
         if (seq !== this.opens) return;
         for (const c of page.items) this.model.add(c);
         after = page.next ?? undefined;

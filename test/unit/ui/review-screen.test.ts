@@ -8,14 +8,18 @@ import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/sv
 import { afterEach, describe, expect, it } from 'vitest';
 import { freshStore } from '../store/helpers';
 import { makeCandidate, paperRating } from '../../helpers/candidate';
-import { REVIEW_PAGE, ReviewState } from '../../../src/lib/state/review.svelte';
+import { ReviewState } from '../../../src/lib/state/review.svelte';
 import { DEFAULT_KEEP_RULE } from '../../../src/lib/pipeline/method-service';
 import type { Candidate } from '../../../src/lib/domain';
 import ReviewTable from '../../../src/ui/components/review/ReviewTable.svelte';
+import ReviewDetail from '../../../src/ui/components/review/ReviewDetail.svelte';
 
 afterEach(cleanup);
 
 /** n candidates of run r, paper-rated 1..5 in turn by M0; ids sort in write order. */
+/** Pages of 4: loading many pages is what is tested, not a large run. */
+const PAGE = 4;
+
 async function setUp(n: number) {
   const { store } = await freshStore();
   const candidates: Candidate[] = Array.from({ length: n }, (_, i) =>
@@ -29,14 +33,14 @@ async function setUp(n: number) {
     }),
   );
   await store.candidates.putBatch(candidates);
-  const review = new ReviewState(store, () => DEFAULT_KEEP_RULE);
+  const review = new ReviewState(store, () => DEFAULT_KEEP_RULE, PAGE);
   await review.open('r');
   return { store, review, candidates };
 }
 
 describe('review state', () => {
   it('loads every page, then overrides, edits and undoes exactly', async () => {
-    const n = REVIEW_PAGE + 7;
+    const n = 5 * PAGE + 3;
     const { store, review } = await setUp(n);
     expect(review.loaded).toBe(n);
     expect(review.view).toHaveLength(n);
@@ -158,5 +162,55 @@ describe('review table keyboard', () => {
     await waitFor(() => expect(review.editing).toBe(true));
     // The current row is announced to assistive technology.
     expect(list.getAttribute('aria-activedescendant')).toBe('review-row-c00001');
+  });
+});
+
+describe('review detail', () => {
+  it('shows text as text, every rating with reasoning and raw output, the distribution, the source', async () => {
+    const { store } = await freshStore();
+    await store.candidates.putBatch([
+      makeCandidate({
+        id: 'c1',
+        workspaceId: 'w',
+        runId: 'r',
+        segmentId: 's1',
+        instruction: '<img src=x onerror=alert(1)> Why?',
+        output: '<b>not bold</b>',
+        headerPath: ['Guide', 'Chains'],
+        ratings: [
+          {
+            ...paperRating(1, 4),
+            reasoning: 'Mostly relevant.',
+            rawOutput: 'Mostly relevant.\nScore: 4',
+          },
+          {
+            rater: 'm0',
+            iteration: 1,
+            mode: 'fast',
+            score: 5,
+            distribution: [0, 0.1, 0.1, 0.1, 0.7],
+            expected: 4.4,
+            ratedAt: 2,
+          },
+        ],
+      }),
+    ]);
+    const review = new ReviewState(store, () => DEFAULT_KEEP_RULE);
+    await review.open('r');
+    await review.openDetail();
+    const { container } = render(ReviewDetail, { review });
+    expect(container.querySelector('img, b')).toBeNull();
+    expect(screen.getByTestId('review-detail-instruction').textContent).toBe(
+      '<img src=x onerror=alert(1)> Why?',
+    );
+    expect(container.textContent).toContain('<b>not bold</b>');
+    expect(screen.getAllByTestId('review-rating')).toHaveLength(2);
+    expect(container.textContent).toContain('Score: 4');
+    expect(container.textContent).toContain('expected 4.40');
+    expect(screen.getByTestId('review-distribution').getAttribute('aria-label')).toContain(
+      'P(5) = 0.70',
+    );
+    expect(screen.getByTestId('review-distribution').querySelectorAll('rect')).toHaveLength(5);
+    expect(screen.getByTestId('review-source').textContent).toContain('Guide › Chains');
   });
 });
