@@ -10,6 +10,8 @@ import { TrainState } from './train.svelte';
 import { spawnModelWorker, spawnSelfTestWorker, spawnTrainWorker } from './workers';
 import { RunState } from './run.svelte';
 import { WorkshopState } from './workshop.svelte';
+import { ReviewState } from './review.svelte';
+import { DEFAULT_KEEP_RULE } from '../pipeline/method-service';
 import { roleModelLoader } from './role-models';
 import { fakeEnginesWanted } from './engines';
 import { RpcClient } from '../protocol';
@@ -61,6 +63,7 @@ export async function openStudio(dbName?: string): Promise<Studio> {
     () => studio.currentTotals,
     () => studio.run?.runId ?? null,
   );
+  studio.review = new ReviewState(store, () => studio.run?.keepRule() ?? DEFAULT_KEEP_RULE);
   await studio.start();
   await models.load();
   return studio;

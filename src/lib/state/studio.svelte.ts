@@ -10,6 +10,7 @@ import type { ModelsState } from './models.svelte';
 import type { PlaygroundState } from './playground.svelte';
 import type { RunState } from './run.svelte';
 import type { WorkshopState } from './workshop.svelte';
+import type { ReviewState } from './review.svelte';
 import { DiagnosticsState } from './diagnostics.svelte';
 import { JobsState } from './jobs.svelte';
 import type { StudioStore, WorkspaceTotals } from './ports';
@@ -41,6 +42,8 @@ export class Studio {
   run: RunState | null = null;
   /** Workshop mode's walk through the method on this workspace's numbers (set by openStudio). */
   workshop: WorkshopState | null = null;
+  /** The Review screen's state (issue 11; set by openStudio). */
+  review: ReviewState | null = null;
 
   /** Totals of the current workspace, or null before they are measured. */
   currentTotals: WorkspaceTotals | null = $derived.by(() => {
