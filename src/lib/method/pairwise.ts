@@ -67,3 +67,8 @@ export function summarizePairwise(answers: readonly Scored[]): PairwiseSummary {
     failures,
   };
 }
+
+/** The summary of an evaluation with nothing judged yet. */
+export function emptyPairwise(): PairwiseSummary {
+  return summarizePairwise([]);
+}
