@@ -1,6 +1,7 @@
 // Pairwise evaluation (issue 12 items 1-2; paper §3, method.md §8): prompt sets, the answers
 // two models give to each prompt and the judge's verdicts in both orders. The summary of an
 // evaluation is a PairwiseResult (runs.ts), recomputed from these records.
+import type { ModelRole } from './models';
 
 /** One prompt of a prompt set; `category` groups the per-category breakdown. */
 export interface EvalPrompt {
@@ -54,7 +55,7 @@ export interface EvalAnswer {
 
 /** A model compared in an evaluation: a role's model, optionally with a workspace adapter. */
 export interface EvalModelChoice {
-  role: 'backward' | 'rater' | 'judge';
+  role: ModelRole;
   /** A Checkpoint of kind 'adapter' applied on top; none for the base model. */
   adapterCheckpointId?: string;
   /** As shown: model id plus adapter name. */

@@ -84,6 +84,9 @@ export function evaluateLineage(evaluation: Evaluation, models: PairwiseModels):
       modelB: models.b.model.label,
       judge: models.judge.model.label,
       tagging: setup.tagging,
+      // The judge decodes greedily (temperature 0) with this budget, in both orders.
+      judgeMaxTokens: setup.judgeMaxTokens,
+      prompts: setup.prompts.length,
     },
   };
 }
@@ -118,7 +121,11 @@ export function evaluateStage(
     stage: evaluateStageName(evaluation.id),
     batchSize: setup.batchSize,
     async listAfter(after, limit) {
-      const start = after === undefined ? 0 : items.findIndex((it) => it.id === after) + 1;
+      const found = after === undefined ? -1 : items.findIndex((it) => it.id === after);
+      // The prompt list is frozen at start; a cursor outside it would restart from the top.
+      if (after !== undefined && found < 0)
+        throw new Error(`Evaluation ${evaluation.id}: cursor ${after} is not one of its prompts`);
+      const start = found + 1;
       return items.slice(start, start + limit);
     },
     countAll: async () => items.length,
