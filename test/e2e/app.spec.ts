@@ -59,9 +59,11 @@ test('a created workspace is still there after a reload', async ({ page }) => {
     'Gardening notes',
   );
   // Steps that are not built say so; empty steps say what they need.
-  await page.getByTestId('nav-evaluate').click();
+  await page.getByTestId('nav-export').click();
   await expect(page.getByTestId('step-not-built')).toContainText('Not built yet');
-  await expect(page.getByTestId('step-needs')).toContainText('needs a trained adapter');
+  await expect(page.getByTestId('step-needs')).toContainText(
+    'needs curated pairs or a trained adapter',
+  );
 });
 
 test('a crashing worker surfaces a readable error and the app keeps working', async ({ page }) => {

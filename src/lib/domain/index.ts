@@ -6,3 +6,4 @@ export * from './models';
 export * from './runs';
 export * from './seeds';
 export * from './training';
+export * from './evaluation';

@@ -5,6 +5,7 @@
 import type { CheckpointMeta } from './training';
 import type { Id } from './corpus';
 import type { EngineKind } from './models';
+import type { PairwiseSetup } from './evaluation';
 
 export type StageName =
   | 'train-backward'
@@ -15,7 +16,15 @@ export type StageName =
   | 'recurate'
   | 'train-m2'
   | 'evaluate'
-  | CurateStageName;
+  | CurateStageName
+  | EvaluateStageName;
+
+/** One pairwise evaluation's stage (issue 12): each evaluation has its own cursor. */
+export type EvaluateStageName = `evaluate-${string}`;
+
+export function evaluateStageName(evaluationId: string): EvaluateStageName {
+  return `evaluate-${evaluationId}`;
+}
 
 /**
  * Self-curation of iteration t in one mode (M_{t-1} rates every candidate for A^(t)): its own
@@ -262,6 +271,14 @@ export interface PairwiseResult extends WinRate {
   judge: string;
   /** Win rate at equal answer lengths (judges prefer longer answers), when computed. */
   lengthControlled?: { rate: number; lengthCoefficient: number };
+  /** The same win rate per prompt category (prompts without one under 'other'). */
+  byCategory?: ({ category: string } & WinRate)[];
+  /** Mean answer length in characters of `model` (A) and `baseline` (B) over judged prompts. */
+  meanLength?: { model: number; baseline: number };
+  /** Prompts answered but not scored: a verdict of at least one order could not be read. */
+  unjudged?: number;
+  /** Unread verdicts (over both orders) by reason (method/judge.ts JudgeFailure). */
+  failures?: Record<string, number>;
 }
 
 /** Loss (and perplexity) of a model on held-out pairs. */
@@ -282,4 +299,8 @@ export interface Evaluation {
   runId?: Id;
   createdAt: number;
   results: EvaluationResult;
+  /** Pairwise evaluations: what was asked (evaluation.ts), frozen at start for resume. */
+  setup?: PairwiseSetup;
+  /** The run stage that produces it (pairwise: evaluate-<id>, its answers in `evalAnswers`). */
+  stage?: StageName;
 }

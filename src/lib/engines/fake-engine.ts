@@ -60,6 +60,11 @@ const RATING_MARKER = '"Score: <rating>"';
 const ENDS_AT_SCORE = /Score:\s*$/;
 const ANSWER_START = /\s*(assistant:)?\s*(Score:)?\s*$/;
 
+/** The pairwise judge prompt's closing instruction (method/judge.ts judgePrompt). */
+function isJudgePrompt(text: string): boolean {
+  return text.includes('[Answer 2]') && text.includes('"Verdict: tie"');
+}
+
 function isRatingPrompt(text: string): boolean {
   return text.includes(RATING_MARKER);
 }
@@ -206,7 +211,8 @@ export class FakeEngine implements Engine {
 
   /**
    * The words the fake "model" says. Rating prompts get a reasoning line and a
-   * "Score: n" line, instruction-writing prompts get a question about the passage; anything
+   * "Score: n" line, pairwise judge prompts a "Verdict:" line, instruction-writing prompts get
+   * a question about the passage; anything
    * else gets words drawn from the prompt.
    */
   private continuation(
@@ -224,6 +230,12 @@ export class FakeEngine implements Engine {
       // Already at "Score:" (a scoring prompt that ends there): only the digit is left.
       if (ENDS_AT_SCORE.test(prompt)) return [`${score}`];
       return `The answer is relevant to the instruction. Score: ${score}`.split(' ');
+    }
+    if (isJudgePrompt(prompt)) {
+      // A pairwise judge (method/judge.ts): a verdict that depends on the model and the
+      // prompt, answers and their order, so the two orders can disagree as real judges do.
+      const verdict = ['1', '2', 'tie'][h % 3];
+      return `Both answers address the request. Verdict: ${verdict}`.split(' ');
     }
     if (prompt.includes('Write the most likely question')) {
       return `How does ${pick(1).toLowerCase()} relate to ${pick(2).toLowerCase()}?`.split(' ');

@@ -8,3 +8,7 @@ export * from './agreement';
 export * from './win-rate';
 export * from './scaling';
 export * from './stats-table';
+export * from './judge';
+export * from './pairwise';
+export * from './prompt-sets';
+export * from './starter-prompts';

@@ -12,6 +12,7 @@ import { RunState } from './run.svelte';
 import { WorkshopState } from './workshop.svelte';
 import { ReviewState } from './review.svelte';
 import { DEFAULT_KEEP_RULE } from '../pipeline/method-service';
+import { EvaluateState } from './evaluate.svelte';
 import { roleModelLoader } from './role-models';
 import { fakeEnginesWanted } from './engines';
 import { RpcClient } from '../protocol';
@@ -39,21 +40,33 @@ export async function openStudio(dbName?: string): Promise<Studio> {
   studio.playground = playground;
   const fake = fakeEnginesWanted();
   let adapters: RpcClient<CheckpointAdapterRpc> | null = null;
+  // One loader for every method screen: a model loaded for Curate is reused by Evaluate.
+  const loadModel = roleModelLoader({
+    fake,
+    fakeDelayMs: Number(new URLSearchParams(globalThis.location?.search).get('fakeDelay')) || 0,
+    serverApiKey: () => studio.playground?.serverApiKey ?? '',
+    adapterSpec: (checkpointId, adapterId) =>
+      (adapters ??= new RpcClient<CheckpointAdapterRpc>(spawnModelWorker)).call(
+        'checkpointAdapter',
+        { checkpointId, adapterId },
+      ),
+  });
   studio.run = new RunState(
     store,
     studio.jobs,
     () => studio.workspaces.currentId,
     () => studio.workspaces.current?.roles,
-    roleModelLoader({
-      fake,
-      fakeDelayMs: Number(new URLSearchParams(globalThis.location?.search).get('fakeDelay')) || 0,
-      serverApiKey: () => studio.playground?.serverApiKey ?? '',
-      adapterSpec: (checkpointId, adapterId) =>
-        (adapters ??= new RpcClient<CheckpointAdapterRpc>(spawnModelWorker)).call(
-          'checkpointAdapter',
-          { checkpointId, adapterId },
-        ),
-    }),
+    loadModel,
+    fake,
+    () => void studio.refreshStorage(),
+  );
+  studio.evaluate = new EvaluateState(
+    store,
+    studio.jobs,
+    () => studio.workspaces.currentId,
+    () => studio.workspaces.current?.roles,
+    () => studio.run?.runId ?? null,
+    loadModel,
     fake,
     () => void studio.refreshStorage(),
   );

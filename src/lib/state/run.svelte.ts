@@ -210,7 +210,11 @@ export class RunState {
     if (run) this.runs = this.runs.map((r) => (r.id === id ? run : r));
     this.summary = summary;
     this.unfinished = Object.entries(run?.stages ?? {})
-      .filter(([name, s]) => name !== this.active && s && isUnfinished(s))
+      // Evaluations keep their stages in the run too; the Evaluate step resumes those.
+      .filter(
+        ([name, s]) =>
+          name !== this.active && !name.startsWith('evaluate-') && s && isUnfinished(s),
+      )
       .map(([stage, state]) => ({ stage: stage as StageName, state: state! }));
   }
 

@@ -11,6 +11,7 @@ import type { PlaygroundState } from './playground.svelte';
 import type { RunState } from './run.svelte';
 import type { WorkshopState } from './workshop.svelte';
 import type { ReviewState } from './review.svelte';
+import type { EvaluateState } from './evaluate.svelte';
 import { DiagnosticsState } from './diagnostics.svelte';
 import { JobsState } from './jobs.svelte';
 import type { StudioStore, WorkspaceTotals } from './ports';
@@ -44,6 +45,8 @@ export class Studio {
   workshop: WorkshopState | null = null;
   /** The Review screen's state (issue 11; set by openStudio). */
   review: ReviewState | null = null;
+  /** The Evaluate step's state (set by openStudio). */
+  evaluate: EvaluateState | null = null;
 
   /** Totals of the current workspace, or null before they are measured. */
   currentTotals: WorkspaceTotals | null = $derived.by(() => {

@@ -5,7 +5,7 @@ import { newId } from '../util/ids';
 import type { Db } from './db';
 import { requireWorkspace } from './corpus-repo';
 import { approxBatchBytes, approxBytes, toPlain } from './plain';
-import type { Checkpoint, Evaluation, Id, SeedPair } from '../domain';
+import type { Checkpoint, Evaluation, EvaluationResult, Id, SeedPair } from '../domain';
 import { writeTx } from './tx';
 
 export type NewSeed = Omit<SeedPair, 'id' | 'workspaceId'> & { id?: Id };
@@ -112,6 +112,14 @@ export function checkpointsRepo(db: Db) {
 }
 
 export function evaluationsRepo(db: Db) {
+  /** Evaluations of a run (or of a workspace), oldest first. */
+  async function list(scope: { runId: Id } | { workspaceId: Id }): Promise<Evaluation[]> {
+    const all =
+      'runId' in scope
+        ? await db.getAllFromIndex('evaluations', 'byRun', scope.runId)
+        : await db.getAllFromIndex('evaluations', 'byWorkspace', scope.workspaceId);
+    return all.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
+  }
   return {
     async add(input: NewEvaluation): Promise<Evaluation> {
       const evaluation: Evaluation = {
@@ -136,17 +144,36 @@ export function evaluationsRepo(db: Db) {
     get(id: Id): Promise<Evaluation | undefined> {
       return db.get('evaluations', id);
     },
-    /** Evaluations of a run (or of a workspace), oldest first. */
-    async list(scope: { runId: Id } | { workspaceId: Id }): Promise<Evaluation[]> {
-      const all =
-        'runId' in scope
-          ? await db.getAllFromIndex('evaluations', 'byRun', scope.runId)
-          : await db.getAllFromIndex('evaluations', 'byWorkspace', scope.workspaceId);
-      return all.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
+    list,
+    /**
+     * The newest evaluation of a run or workspace (of `kind` when given): the read API other
+     * screens (workshop mode) use to show evaluation results.
+     */
+    async latest(
+      scope: { runId: Id } | { workspaceId: Id },
+      kind?: EvaluationResult['kind'],
+    ): Promise<Evaluation | undefined> {
+      const all = await list(scope);
+      return all.filter((e) => !kind || e.results.kind === kind).at(-1);
     },
+    /** Replaces an evaluation's results (a pairwise summary recomputed from its answers). */
+    async setResults(id: Id, results: EvaluationResult): Promise<Evaluation> {
+      return writeTx(db, ['evaluations'], approxBytes(results), async (tx, requests) => {
+        const store = tx.objectStore('evaluations');
+        const current = await store.get(id);
+        if (!current) throw new NotFoundError(`No evaluation ${id}`, { evaluationId: id });
+        const next: Evaluation = { ...current, results: toPlain(results) };
+        requests.add(store.put(next));
+        return next;
+      });
+    },
+    /** Removes an evaluation with its per-prompt answers. */
     async delete(id: Id): Promise<void> {
-      await writeTx(db, ['evaluations'], 0, (tx, requests) => {
+      await writeTx(db, ['evaluations', 'evalAnswers'], 0, async (tx, requests) => {
         requests.add(tx.objectStore('evaluations').delete(id));
+        const answers = tx.objectStore('evalAnswers');
+        const keys = await answers.index('byEvaluation').getAllKeys(IDBKeyRange.only(id));
+        for (const key of keys) requests.add(answers.delete(key));
       });
     },
   };

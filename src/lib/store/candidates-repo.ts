@@ -13,7 +13,7 @@ import type { RatingUpdate } from './runs-repo';
 
 /** Appends ratings inside a write transaction over `candidates` (also used by stage commits). */
 export async function appendRatings(
-  tx: WriteTx<['candidates'] | ['runs', 'candidates', 'evaluations']>,
+  tx: WriteTx<['candidates'] | ['runs', 'candidates', 'evaluations', 'evalAnswers']>,
   requests: Requests,
   updates: RatingUpdate[],
   runId?: Id,

@@ -38,10 +38,12 @@ export const workspaceStores = [
   'evaluations',
   'corpusStats',
   'dedupChunks',
+  'promptSets',
+  'evalAnswers',
 ] as const satisfies readonly WorkspaceStoreName[];
 
 /** Stores whose records may carry `runId` (all have a `byRun` index); deleting a run walks these. */
-export const runStores = ['candidates', 'checkpoints', 'evaluations'] as const;
+export const runStores = ['candidates', 'checkpoints', 'evaluations', 'evalAnswers'] as const;
 
 const migrations: Migration[] = [
   // 1: the initial schema.
@@ -130,6 +132,17 @@ const migrations: Migration[] = [
     candidates.createIndex('byRunFilter', ['runId', 'filter']);
     candidates.createIndex('byRating', 'ratingKeys', { multiEntry: true });
     void rewriteLegacyCandidates(db, tx);
+  },
+  // 7: pairwise evaluation (issue 12): prompt sets per workspace, and one record per prompt of
+  // an evaluation with both answers and the judge's verdicts in both orders (eval-repo.ts),
+  // written by the evaluate stage's batch commits. New stores only: nothing to convert.
+  (db) => {
+    const sets = db.createObjectStore('promptSets', { keyPath: 'id' });
+    sets.createIndex('byWorkspace', 'workspaceId');
+    const answers = db.createObjectStore('evalAnswers', { keyPath: 'id' });
+    answers.createIndex('byWorkspace', 'workspaceId');
+    answers.createIndex('byRun', 'runId');
+    answers.createIndex('byEvaluation', 'evaluationId');
   },
 ];
 

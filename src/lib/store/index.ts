@@ -11,5 +11,7 @@ export type { NewRun, RatingUpdate } from './runs-repo';
 export type { StageBatch, StageFailure, StageWrites } from './stages-repo';
 export type { CheckpointInfo, NewCheckpoint, NewEvaluation, NewSeed } from './artifacts-repo';
 export type { FileUpdate, IngestBatch, IngestRepo, PendingDedup } from './ingest-repo';
+export type { NewPromptSet } from './eval-repo';
+export { evalAnswerId } from './eval-repo';
 export { approxBytes, approxBatchBytes, toPlain } from './plain';
 export { DB_VERSION } from './db';

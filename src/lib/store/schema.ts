@@ -9,8 +9,10 @@ import type {
   CorpusStats,
   DedupChunk,
   DocumentRecord,
+  EvalAnswer,
   Evaluation,
   Id,
+  PromptSet,
   Run,
   SeedPair,
   SegmentBucket,
@@ -99,6 +101,14 @@ export interface HumpbackDB extends DBSchema {
     key: Id;
     value: DedupChunk;
     indexes: { byWorkspace: Id };
+  };
+  /** Prompt sets for pairwise evaluation (step 7). */
+  promptSets: { key: Id; value: PromptSet; indexes: { byWorkspace: Id } };
+  /** One record per prompt of a pairwise evaluation: answers and both verdicts (step 7). */
+  evalAnswers: {
+    key: Id;
+    value: EvalAnswer;
+    indexes: { byWorkspace: Id; byRun: Id; byEvaluation: Id };
   };
   /** Small key-value settings (consent to persistent storage, last workspace). */
   settings: { key: string; value: unknown };

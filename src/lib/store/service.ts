@@ -15,6 +15,7 @@ import { openDatabase, type Db } from './db';
 import { dedupChunksRepo } from './dedup-chunks-repo';
 import { ingestRepo } from './ingest-repo';
 import { candidatesRepo } from './candidates-repo';
+import { evalAnswersRepo, promptSetsRepo } from './eval-repo';
 import { runsRepo } from './runs-repo';
 import { stagesRepo } from './stages-repo';
 import { settingsRepo, storageRepo, workspacesRepo } from './workspaces-repo';
@@ -40,6 +41,10 @@ export interface Store {
   candidates: ReturnType<typeof candidatesRepo>;
   checkpoints: ReturnType<typeof checkpointsRepo>;
   evaluations: ReturnType<typeof evaluationsRepo>;
+  /** Prompt sets for pairwise evaluation (step 7). */
+  promptSets: ReturnType<typeof promptSetsRepo>;
+  /** A pairwise evaluation's answers and verdicts, written by its stage's commits. */
+  evalAnswers: ReturnType<typeof evalAnswersRepo>;
   /** The database name this store is connected to. */
   readonly name: string;
   /** Closes this thread's connection (shared by every holder); the next call reopens it. */
@@ -118,6 +123,8 @@ function repositories(db: Db): Repositories {
     candidates: candidatesRepo(db),
     checkpoints: checkpointsRepo(db),
     evaluations: evaluationsRepo(db),
+    promptSets: promptSetsRepo(db),
+    evalAnswers: evalAnswersRepo(db),
   };
 }
 
@@ -140,6 +147,8 @@ function reconnectingStore(name: string, first: Repositories): Store {
     candidates: via('candidates'),
     checkpoints: via('checkpoints'),
     evaluations: via('evaluations'),
+    promptSets: via('promptSets'),
+    evalAnswers: via('evalAnswers'),
     name,
     close: () => {
       const current = connections.get(name);

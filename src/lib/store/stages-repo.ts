@@ -9,7 +9,7 @@ import { approxBatchBytes, approxBytes, toPlain } from './plain';
 import type { RatingUpdate } from './runs-repo';
 import { appendRatings } from './candidates-repo';
 import { toStored } from './candidate-keys';
-import type { Candidate, Evaluation, Id, Run, StageName, StageState } from '../domain';
+import type { Candidate, EvalAnswer, Evaluation, Id, Run, StageName, StageState } from '../domain';
 import { writeTx, type Requests, type WriteTx } from './tx';
 
 export type StageFailure = NonNullable<StageState['failures']>[number];
@@ -39,10 +39,12 @@ export interface StageWrites {
   /** Appended to each candidate's rating history. */
   ratings?: RatingUpdate[];
   evaluations?: Evaluation[];
+  /** A pairwise evaluation's per-prompt answers and verdicts (eval-repo.ts). */
+  evalAnswers?: EvalAnswer[];
 }
 
-type Stores = ['runs', 'candidates', 'evaluations'];
-const stageStores: Stores = ['runs', 'candidates', 'evaluations'];
+type Stores = ['runs', 'candidates', 'evaluations', 'evalAnswers'];
+const stageStores: Stores = ['runs', 'candidates', 'evaluations', 'evalAnswers'];
 
 const pendingStage: StageState = { status: 'pending', done: 0, total: null };
 
@@ -112,6 +114,7 @@ export function stagesRepo(db: Db) {
         approxBatchBytes(plain.candidates ?? []) +
         approxBatchBytes(plain.ratings ?? []) +
         approxBatchBytes(plain.evaluations ?? []) +
+        approxBatchBytes(plain.evalAnswers ?? []) +
         approxBytes(failures);
       return writeTx(db, stageStores, bytes, async (tx, requests) => {
         const next = await changeStage(tx, requests, runId, stage, (current, run) => {
@@ -126,11 +129,14 @@ export function stagesRepo(db: Db) {
         });
         for (const c of plain.candidates ?? []) requireRun(c.runId, runId, 'candidates');
         for (const e of plain.evaluations ?? []) requireRun(e.runId, runId, 'evaluations');
+        for (const a of plain.evalAnswers ?? []) requireRun(a.runId, runId, 'evalAnswers');
         const candidates = tx.objectStore('candidates');
         for (const c of plain.candidates ?? []) requests.add(candidates.put(toStored(c)));
         if (plain.ratings?.length) await appendRatings(tx, requests, plain.ratings, runId);
         const evaluations = tx.objectStore('evaluations');
         for (const e of plain.evaluations ?? []) requests.add(evaluations.put(e));
+        const answers = tx.objectStore('evalAnswers');
+        for (const a of plain.evalAnswers ?? []) requests.add(answers.put(a));
         return next;
       });
     },

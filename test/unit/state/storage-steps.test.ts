@@ -68,11 +68,11 @@ describe('step status', () => {
   });
 
   it('says "not built yet" for unbuilt steps but still reports data and needs', () => {
-    const evaluate = STEPS.find((s) => s.id === 'evaluate')!;
-    const st = stepStatus(evaluate, totals({ evaluations: 3 }));
+    const exportStep = STEPS.find((s) => s.id === 'export')!;
+    const st = stepStatus(exportStep, totals({ evaluations: 3 }));
     expect(st.state).toBe('not-built');
-    expect(st.detail).toBe('3 evaluations');
-    expect(st.missing).toBe('needs a trained adapter');
+    expect(st.detail).toBe('0 candidate pairs, 0 trained adapters');
+    expect(st.missing).toBe('needs curated pairs or a trained adapter');
   });
 
   it('moves a built step from blocked to ready to done as records appear', () => {

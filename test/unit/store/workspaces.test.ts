@@ -109,11 +109,36 @@ describe('workspaces', () => {
         meta: {},
         bytes: new ArrayBuffer(64),
       });
-      await store.evaluations.add({
+      const evaluation = await store.evaluations.add({
         workspaceId: ws.id,
         runId: run.id,
         results: { kind: 'held-out-loss', model: 'm', examples: 1, loss: 1, perplexity: 2.72 },
       });
+      // Schema step 7: a prompt set and one pairwise answer (written by a stage commit).
+      await store.promptSets.add({ workspaceId: ws.id, name: 'p', source: 'p.txt', prompts: [] });
+      const verdict = { verdict: 'tie' as const, rawOutput: 'Verdict: tie' };
+      await store.stages.commitBatch(
+        run.id,
+        `evaluate-${evaluation.id}`,
+        { after: undefined, cursor: 'x', processed: 1, failures: [], total: 1 },
+        {
+          evalAnswers: [
+            {
+              id: `${evaluation.id}.000000`,
+              evaluationId: evaluation.id,
+              workspaceId: ws.id,
+              runId: run.id,
+              index: 0,
+              prompt: 'p',
+              answerA: 'a',
+              answerB: 'b',
+              aFirst: verdict,
+              bFirst: verdict,
+              score: 0.5,
+            },
+          ],
+        },
+      );
       return ws;
     };
     const keep = await fill('keep');
