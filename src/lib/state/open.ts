@@ -9,6 +9,7 @@ import { Studio } from './studio.svelte';
 import { TrainState } from './train.svelte';
 import { spawnModelWorker, spawnSelfTestWorker, spawnTrainWorker } from './workers';
 import { RunState } from './run.svelte';
+import { ExportState } from './export.svelte';
 import { roleModelLoader } from './role-models';
 import { fakeEnginesWanted } from './engines';
 import { RpcClient } from '../protocol';
@@ -54,6 +55,7 @@ export async function openStudio(dbName?: string): Promise<Studio> {
     fake,
     () => void studio.refreshStorage(),
   );
+  studio.export = new ExportState(store, () => studio.workspaces.currentId);
   await studio.start();
   await models.load();
   return studio;

@@ -9,6 +9,7 @@ import type { TrainState } from './train.svelte';
 import type { ModelsState } from './models.svelte';
 import type { PlaygroundState } from './playground.svelte';
 import type { RunState } from './run.svelte';
+import type { ExportState } from './export.svelte';
 import { DiagnosticsState } from './diagnostics.svelte';
 import { JobsState } from './jobs.svelte';
 import type { StudioStore, WorkspaceTotals } from './ports';
@@ -38,6 +39,8 @@ export class Studio {
   playground: PlaygroundState | null = null;
   /** The Augment/Curate steps' run state (set by openStudio). */
   run: RunState | null = null;
+  /** The Export step's state: statistics, export form, downloads (set by openStudio). */
+  export: ExportState | null = null;
 
   /** Totals of the current workspace, or null before they are measured. */
   currentTotals: WorkspaceTotals | null = $derived.by(() => {
