@@ -2,42 +2,17 @@
 // word so progress can be watched): demo data → augment → curate in paper mode, paused and
 // the page reloaded in the middle → the stage is offered again and finishes with the same
 // ratings as an uninterrupted run → fast mode and the agreement report → iteration 2 re-rates.
-import { readFileSync } from 'node:fs';
-import { expect, test, type Page } from '@playwright/test';
-
-const demoDocuments = (
-  JSON.parse(readFileSync('public/demo/manifest.json', 'utf8')) as { documents: string[] }
-).documents.length;
+import { expect, test } from '@playwright/test';
+import { augmentNewRun, finishCuration, LONG, loadDemo } from './run-helpers';
 
 test.beforeEach(async ({ page }) => {
   page.on('pageerror', (err) => console.log(`pageerror: ${err.message}`));
 });
 
-const LONG = { timeout: 120_000 };
-
-async function augmentNewRun(page: Page, name: string): Promise<void> {
-  await page.getByTestId('nav-augment').click();
-  await page.getByTestId('run-name').fill(name);
-  await page.getByTestId('run-create').click();
-  await expect(page.getByTestId('run-select').locator('option:checked')).toHaveText(name);
-  await page.getByTestId('augment-start').click();
-  await expect(page.getByTestId('stage-live')).toHaveCount(0, LONG);
-  await expect(page.getByTestId('augment-candidates')).not.toHaveText('0');
-}
-
-async function finishCuration(page: Page, row: string): Promise<void> {
-  await expect(page.getByTestId('stage-live')).toHaveCount(0, LONG);
-  await expect(page.getByTestId(row)).toBeVisible();
-}
-
 test('demo → augment → curate (reload mid-way) → fast mode → iteration 2', async ({ page }) => {
   test.setTimeout(300_000);
   await page.goto('/?engine=fake&fakeDelay=2#/data');
-  await page.getByTestId('load-demo').click();
-  await expect(page.getByTestId('count-documents')).toHaveText(String(demoDocuments), {
-    timeout: 90_000,
-  });
-  await expect(page.getByTestId('ingest-progress')).toHaveCount(0, { timeout: 90_000 });
+  await loadDemo(page);
 
   // Reference: the same corpus augmented and curated without interruption.
   await augmentNewRun(page, 'reference');
