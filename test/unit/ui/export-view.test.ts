@@ -94,5 +94,19 @@ describe('Export step', () => {
       'Question 2?',
       'Question 3?',
     ]);
+
+    // The run report and the dataset card describe this export.
+    await fireEvent.click(screen.getByTestId('export-report-json'));
+    await waitFor(() => expect(saved).toHaveLength(2));
+    const report = JSON.parse(await saved[1].text());
+    expect(report.statistics.map((r: { count: number }) => r.count)).toEqual([1, 2, 2, 4]);
+    expect(report.exported).toEqual([{ path: 'run-a-alpaca.jsonl', format: 'alpaca', rows: 5 }]);
+    expect(report.histograms[0].svg).toMatch(/^<svg/);
+    await fireEvent.click(screen.getByTestId('export-report-md'));
+    await waitFor(() => expect(saved).toHaveLength(3));
+    expect(await saved[2].text()).toContain('## Data statistics');
+    await fireEvent.click(screen.getByTestId('export-card'));
+    await waitFor(() => expect(saved).toHaveLength(4));
+    expect(await saved[3].text()).toContain('5 instruction–response pairs: 1 from the seed set');
   });
 });
