@@ -15,7 +15,13 @@ export default defineConfig({
   worker: { format: 'es' },
   server: { headers: crossOriginIsolation },
   preview: { headers: crossOriginIsolation },
-  optimizeDeps: { exclude: ['onnxruntime-web'] },
+  optimizeDeps: {
+    exclude: ['onnxruntime-web'],
+    // Workers are not crawled from index.html, so their dependencies were found only when a
+    // worker first ran, re-bundled, and the dev server reloaded the page mid-import (seen once
+    // the page itself pre-bundles hyparquet-writer for the Export step). Scan them up front.
+    entries: ['index.html', 'workers/**/*.ts'],
+  },
   build: { target: 'es2022', chunkSizeWarningLimit: 8000 },
   test: {
     include: ['test/unit/**/*.test.ts'],

@@ -1,5 +1,5 @@
 // Steps of the method through the UI on the fake engines, shared by the e2e specs that need a
-// run (method.spec.ts, workshop.spec.ts): the demo data, a new augmented run, a finished curation.
+// run (method, workshop, export, review): the demo data, a new augmented run, a finished curation.
 import { readFileSync } from 'node:fs';
 import { expect, type Page } from '@playwright/test';
 

@@ -3,6 +3,7 @@
 // reject, undo and edit with the keyboard → reload: the overrides are still there, and the
 // kept count (here and on the Curate step, which selection computes) went up by the accept.
 import { expect, test, type Page } from '@playwright/test';
+import { augmentNewRun, loadDemo } from './method-steps';
 import { accessibilityProblems, screenshots } from './page-checks';
 
 const LONG = { timeout: 60_000 };
@@ -21,15 +22,8 @@ test('review: filter, accept/reject/undo/edit by keyboard, reload keeps override
 }) => {
   test.setTimeout(120_000);
   await page.goto('/?engine=fake#/data');
-  await page.getByTestId('load-demo').click();
-  await expect(page.getByTestId('ingest-progress')).toHaveCount(0, LONG);
-  await expect(page.getByTestId('count-documents')).not.toHaveText('0', LONG);
-
-  await page.getByTestId('nav-augment').click();
-  await page.getByTestId('run-name').fill('review');
-  await page.getByTestId('run-create').click();
-  await page.getByTestId('augment-start').click();
-  await expect(page.getByTestId('stage-live')).toHaveCount(0, LONG);
+  await loadDemo(page);
+  await augmentNewRun(page, 'review');
   const total = (await page.getByTestId('augment-candidates').textContent())!;
   await page.getByTestId('nav-curate').click();
   await page.getByTestId('curate-start').click();

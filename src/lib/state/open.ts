@@ -13,6 +13,7 @@ import { WorkshopState } from './workshop.svelte';
 import { ReviewState } from './review.svelte';
 import { DEFAULT_KEEP_RULE } from '../pipeline/method-service';
 import { EvaluateState } from './evaluate.svelte';
+import { ExportState } from './export.svelte';
 import { roleModelLoader } from './role-models';
 import { fakeEnginesWanted } from './engines';
 import { RpcClient } from '../protocol';
@@ -77,6 +78,7 @@ export async function openStudio(dbName?: string): Promise<Studio> {
     () => studio.run?.runId ?? null,
   );
   studio.review = new ReviewState(store, () => studio.run?.keepRule() ?? DEFAULT_KEEP_RULE);
+  studio.export = new ExportState(store, () => studio.workspaces.currentId);
   await studio.start();
   await models.load();
   return studio;

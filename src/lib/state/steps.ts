@@ -115,13 +115,14 @@ export const STEPS: readonly StepDef[] = [
     id: 'export',
     title: 'Export',
     source: 'app step, not in the paper: data leaves the browser only when you download it',
-    does: 'Download the curated dataset (JSONL) and trained adapters.',
-    needs: 'needs curated pairs or a trained adapter',
-    built: false,
-    inputsReady: (r) => r.candidates > 0 || r.adapters > 0,
+    does: "See your run's statistics beside the paper's (v1 Table 2), then download the curated pairs as JSONL (Alpaca, OpenAI, ShareGPT) or Parquet, with a dataset card and a run report.",
+    needs: 'needs candidate pairs from Augment (curated by Curate to select by score)',
+    built: true,
+    inputsReady: (r) => r.candidates > 0,
+    // Nothing is recorded when a file leaves the browser, so the step never claims to be done.
     hasOutput: () => false,
     describe: (r) =>
-      `${plural(r.candidates, 'candidate pair')}, ${plural(r.adapters, 'trained adapter')}`,
+      `${plural(r.candidates, 'candidate pair')} in ${plural(r.runs, 'run')}, ${plural(r.seeds, 'seed pair')}`,
   },
 ];
 

@@ -4,7 +4,7 @@
 // stored with index fields (candidate-keys.ts) that this repository adds and strips.
 import { NotFoundError } from '../protocol/errors';
 import type { Db } from './db';
-import { pageByIndex, type Page } from './cursor';
+import { pageByIndex, pageByIndexBulk, type Page } from './cursor';
 import { approxBatchBytes, toPlain } from './plain';
 import { fromStored, toStored, USABLE, type StoredCandidate } from './candidate-keys';
 import type { Candidate, Id, Rating, RatingMode } from '../domain';
@@ -82,10 +82,13 @@ export function candidatesRepo(db: Db) {
       return (await db.getAllFromIndex('candidates', 'byRun', runId)).map(fromStored);
     },
 
-    /** One page of a run's candidates in key (= write) order, for the virtualised table. */
+    /**
+     * One page of a run's candidates in key (= write) order, for the virtualised table and the
+     * export (read in bulk: cursor.ts pageByIndexBulk).
+     */
     async page(runId: Id, limit: number, after?: Id): Promise<Page<Candidate>> {
       const tx = db.transaction('candidates');
-      const page = await pageByIndex(tx.store.index('byRun'), runId, after, limit);
+      const page = await pageByIndexBulk(tx.store.index('byRun'), runId, after, limit);
       await tx.done;
       return { items: page.items.map(fromStored), next: page.next };
     },

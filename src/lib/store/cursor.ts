@@ -49,6 +49,57 @@ export async function pageByIndex<S extends StoreName, I extends IndexNames<Hump
   return { items, next: cursor && last ? last.id : undefined };
 }
 
+/** The value at an index's key path in a record (undefined when a part is missing). */
+function keyAt(record: unknown, keyPath: string | string[]): unknown {
+  const at = (path: string) =>
+    path.split('.').reduce<unknown>((v, k) => (v as Record<string, unknown>)?.[k], record);
+  return Array.isArray(keyPath) ? keyPath.map(at) : at(keyPath);
+}
+
+function sameKey(a: unknown, b: unknown): boolean {
+  try {
+    return indexedDB.cmp(a as IDBValidKey, b as IDBValidKey) === 0;
+  } catch {
+    return false; // not a valid key (a record without the indexed field)
+  }
+}
+
+/**
+ * The same page as pageByIndex, read in bulk: a key cursor finds the page's first and last
+ * primary keys (advance jumps over the page in one step), then one getAll reads the records
+ * between them from the object store, and those whose index key differs (another run's,
+ * written in between) are dropped. A cursor pays a round trip per record, which in Chromium
+ * made export and statistics store-bound (test/bench/browser/export-store.bench.ts); this
+ * pays about six per page. The index must not be multiEntry.
+ */
+export async function pageByIndexBulk<S extends StoreName, I extends IndexNames<HumpbackDB, S>>(
+  index: Index<S, I>,
+  key: IndexKey<HumpbackDB, S, I>,
+  after: Id | undefined,
+  limit: number,
+): Promise<Page<StoreValue<HumpbackDB, S>>> {
+  const range = IDBKeyRange.only(key);
+  let cursor = await index.openKeyCursor(range);
+  if (cursor && after !== undefined) {
+    if (indexedDB.cmp(cursor.primaryKey, after) < 0) {
+      cursor = await cursor.continuePrimaryKey(
+        key as Parameters<typeof cursor.continuePrimaryKey>[0],
+        after,
+      );
+    }
+    if (cursor && indexedDB.cmp(cursor.primaryKey, after) === 0) cursor = await cursor.continue();
+  }
+  if (!cursor || limit < 1) return { items: [], next: undefined };
+  const lo = cursor.primaryKey;
+  const end = limit > 1 ? await cursor.advance(limit - 1) : cursor;
+  // Fewer than `limit` left: the page ends at the key's last record.
+  const hi = end ? end.primaryKey : (await index.openKeyCursor(range, 'prev'))!.primaryKey;
+  const more = end ? (await end.continue()) !== null : false;
+  const records = await index.objectStore.getAll(IDBKeyRange.bound(lo, hi));
+  const items = records.filter((r) => sameKey(keyAt(r, index.keyPath), key));
+  return { items, next: more ? (hi as Id) : undefined };
+}
+
 /** `n` records chosen uniformly at random among the `count` with index key `key`. */
 export async function sampleByIndex<S extends StoreName, I extends IndexNames<HumpbackDB, S>>(
   index: Index<S, I>,

@@ -8,6 +8,7 @@ import type { Chunk, ExportFormat, ExportPair, PairSource } from './types';
 
 export * from './types';
 export * from './select';
+export * from './from-store';
 export { jsonlChunks, jsonlRecord, userText, DEFAULT_CHUNK_BYTES } from './jsonl';
 export {
   parquetChunks,
@@ -16,7 +17,14 @@ export {
   DEFAULT_ROW_GROUP_CHARS,
 } from './parquet';
 export { datasetCard, cardFrontMatter, sizeCategory, type CardInput, type CardFile } from './card';
-export { buildRunReport, reportJson, type RunReport, type ReportInput } from './report';
+export {
+  buildRunReport,
+  reportJson,
+  EXPECTED_BIN_LABELS,
+  SCORE_LABELS,
+  type RunReport,
+  type ReportInput,
+} from './report';
 export { reportMarkdown } from './report-markdown';
 export { histogramSvg, svgDataUri } from './histogram-svg';
 
