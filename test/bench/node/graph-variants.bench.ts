@@ -2,7 +2,7 @@
 // same 50M random Llama as transformers-compare.bench.ts, as bare ORT sessions (wasm EP, 1
 // thread, weights embedded as initializers in every variant), so only the graph differs:
 //   ours lora7   our last-logits graph with the zero rank-1 LoRA inputs on all 7 projections
-//                (what every request without an adapter runs today)
+//                (what every request without an adapter ran before issue 14 item 2 was fixed)
 //   ours lora-qv the same with LoRA on q_proj and v_proj only
 //   ours nolora  the same graph without LoRA inputs
 //   export       the transformers.js export (int64 inputs, RoPE tables as initializers)

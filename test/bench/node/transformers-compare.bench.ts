@@ -6,27 +6,27 @@
 // 32000 = the Llama-2 tokenizer). Also int4 (MatMulNBits) vs fp32: decode speed, weight
 // bytes, and accuracy (logit error, top-1 agreement, perplexity) on the 50M model and the
 // tiny test model.
-import { readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import * as ort from 'onnxruntime-web/webgpu';
-import { parseDecoderConfig, type DecoderConfig } from '../../../src/lib/engines/onnx/config';
+import { parseDecoderConfig } from '../../../src/lib/engines/onnx/config';
 import { exportOnnx, type ExportedModel } from '../../../src/lib/engines/onnx/export';
-import {
-  checkpointTensorNames,
-  checkpointTensorShape,
-} from '../../../src/lib/engines/onnx/llama-graph';
 import { OrtEngine } from '../../../src/lib/engines/onnx/ort-engine';
-import { writeSafetensors, type F32Tensor } from '../../../src/lib/engines/onnx/safetensors';
-import { writeExport } from '../../../scripts/export-onnx';
-import { makeTinyCheckpoint, mulberry32, normalArray } from '../../helpers/tiny-checkpoint';
-import { removeTempDirs, tempDir } from '../../helpers/tiny-checkpoint-fs';
+import { writeSafetensors } from '../../../src/lib/engines/onnx/safetensors';
+import { makeTinyCheckpoint } from '../../helpers/tiny-checkpoint';
+import { removeTempDirs } from '../../helpers/tiny-checkpoint-fs';
 import { llamaFiles } from '../../unit/engines/hf-fixtures';
 import { measure, type BenchResult } from '../result';
 import { record } from '../record-node';
 import { loadFolder } from '../../helpers/model-folder';
 import { RANDOM_50M_CONFIG } from '../random-model';
+import {
+  randomWeights,
+  transformersOnOurOrt,
+  writeModelDir,
+  type Tjs,
+  type TjsModel,
+} from '../transformers-js';
 
 const CONFIG = { ...RANDOM_50M_CONFIG, bos_token_id: 1, eos_token_id: 2 };
 const PREFILL = 128;
@@ -38,52 +38,6 @@ const TEXT =
   'work the estuary, though the catch is smaller than it was when their grandparents sold ' +
   'herring on the quay. Every autumn the town holds a fair on the meadow by the water, with ' +
   'music, bread from the bakery on Mill Lane, and a race of small wooden boats.';
-
-function randomWeights(config: DecoderConfig): Map<string, F32Tensor> {
-  const rand = mulberry32(42);
-  const weights = new Map<string, F32Tensor>();
-  for (const name of checkpointTensorNames(config)) {
-    const shape = checkpointTensorShape(config, name);
-    const n = shape.reduce((a, b) => a * b, 1);
-    const data = name.endsWith('norm.weight')
-      ? new Float32Array(n).fill(1)
-      : normalArray(rand, n, 0.02);
-    weights.set(name, { shape, data });
-  }
-  return weights;
-}
-
-/** transformers.js on our ORT module; file paths are read here (the browser entry cannot). */
-async function transformersOnOurOrt() {
-  ort.env.wasm.numThreads = 1;
-  const create = (model: string | Uint8Array, options: ort.InferenceSession.SessionOptions) =>
-    ort.InferenceSession.create(typeof model === 'string' ? readFileSync(model) : model, options);
-  (globalThis as Record<symbol, unknown>)[Symbol.for('onnxruntime')] = {
-    ...ort,
-    InferenceSession: { create },
-  };
-  const tjs = await import('@huggingface/transformers');
-  tjs.env.allowRemoteModels = false;
-  tjs.env.allowLocalModels = true;
-  tjs.env.localModelPath = '/';
-  tjs.env.useWasmCache = false;
-  return tjs;
-}
-type Tjs = Awaited<ReturnType<typeof transformersOnOurOrt>>;
-type TjsModel = Awaited<ReturnType<Tjs['AutoModelForCausalLM']['from_pretrained']>>;
-
-function writeModelDir(config: Record<string, unknown>, exported: ExportedModel): string {
-  const dir = tempDir('humpback-bench-');
-  writeExport(dir, exported, config);
-  const tok = llamaFiles();
-  writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(tok.tokenizerJson));
-  writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify(tok.tokenizerConfig));
-  writeFileSync(
-    join(dir, 'generation_config.json'),
-    JSON.stringify({ bos_token_id: 1, eos_token_id: 2 }),
-  );
-  return dir;
-}
 
 interface Contender {
   label: string;

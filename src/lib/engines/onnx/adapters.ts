@@ -14,8 +14,28 @@ export interface LoraInputs {
   /** alpha / r (alpha / √r for rsLoRA); 0 for the "no adapter" inputs. */
   scale: number;
   rank: number;
-  /** Graph input name → tensor (every module of every layer). */
+  /**
+   * The projections these inputs cover, in LORA_MODULES order. The runner runs the graph
+   * variant built for exactly this set (runner-variants.ts), so the base model ([]) does no
+   * LoRA work at all and an adapter on q,v pays for q,v only.
+   */
+  modules: readonly LoraModule[];
+  /** Graph input name → tensor (A and B of every layer for each of `modules`). */
   tensors: Record<string, F32Tensor>;
+}
+
+/** The base model: no LoRA inputs, run by the adapter-free graph. */
+export const NO_ADAPTER: LoraInputs = Object.freeze({
+  scale: 0,
+  rank: 0,
+  modules: Object.freeze([]) as readonly LoraModule[],
+  tensors: Object.freeze({}) as Record<string, F32Tensor>,
+});
+
+/** `modules` deduplicated and in LORA_MODULES order (the variant key depends on the order). */
+export function sortedModules(modules: Iterable<string>): LoraModule[] {
+  const set = new Set(modules);
+  return LORA_MODULES.filter((m) => set.has(m));
 }
 
 function transpose(data: Float32Array, rows: number, cols: number): Float32Array {
@@ -27,15 +47,19 @@ function transpose(data: Float32Array, rows: number, cols: number): Float32Array
 }
 
 /**
- * Inputs for requests without an adapter: zero A and B of rank 1 with scale 0. The extra
- * work is two [N, in]·[in, 1]·[1, out] products per projection — well under 1 % of a
- * projection at rank 1 — so one graph serves every request (measured in the onnx bench).
+ * Zero A and B of `rank` with scale 0 for `modules`: a graph with LoRA inputs run as the base
+ * model. The engine no longer does this (zero rank-1 inputs on all seven projections cost
+ * 7-36 % per decode step: README, performance); reference tests and benches compare with it.
  */
-export function zeroLoraInputs(config: DecoderConfig, rank = 1): LoraInputs {
+export function zeroLoraInputs(
+  config: DecoderConfig,
+  rank = 1,
+  modules: readonly LoraModule[] = LORA_MODULES,
+): LoraInputs {
   const dims = projectionDims(config);
   const tensors: Record<string, F32Tensor> = {};
   for (let layer = 0; layer < config.numLayers; layer++) {
-    for (const m of LORA_MODULES) {
+    for (const m of modules) {
       const [inSize, outSize] = dims[m];
       tensors[loraAName(layer, m)] = {
         shape: [inSize, rank],
@@ -47,7 +71,21 @@ export function zeroLoraInputs(config: DecoderConfig, rank = 1): LoraInputs {
       };
     }
   }
-  return { scale: 0, rank, tensors };
+  return { scale: 0, rank, modules: sortedModules(modules), tensors };
+}
+
+/**
+ * The same adapter over more modules: the extra ones get zero factors of its rank (for
+ * graphs with a fixed module set, e.g. the unmerged export, which targets all seven).
+ */
+export function padLoraInputs(
+  inputs: LoraInputs,
+  config: DecoderConfig,
+  modules: readonly LoraModule[],
+): LoraInputs {
+  const all = sortedModules([...inputs.modules, ...modules]);
+  const zeros = zeroLoraInputs(config, Math.max(1, inputs.rank), all);
+  return { ...inputs, modules: all, tensors: { ...zeros.tensors, ...inputs.tensors } };
 }
 
 function lookup(adapter: AdapterSpec, name: string): AdapterSpec['tensors'][string] | undefined {
@@ -56,8 +94,8 @@ function lookup(adapter: AdapterSpec, name: string): AdapterSpec['tensors'][stri
 }
 
 /**
- * Validates an adapter against the model and converts it. Modules outside targetModules get
- * zero factors of the same rank (the graph has one symbolic rank for all LoRA inputs).
+ * Validates an adapter against the model and converts it: inputs for its target modules
+ * only (the runner picks the graph variant with exactly those LoRA sites).
  */
 export function adapterToLoraInputs(adapter: AdapterSpec, config: DecoderConfig): LoraInputs {
   const where = (field: string) => ({ file: `adapter ${adapter.id}`, field });
@@ -75,10 +113,15 @@ export function adapterToLoraInputs(adapter: AdapterSpec, config: DecoderConfig)
       where('targetModules'),
     );
   }
-  const inputs = zeroLoraInputs(config, r);
+  const inputs: LoraInputs = {
+    scale: 0,
+    rank: r,
+    modules: sortedModules(adapter.targetModules),
+    tensors: {},
+  };
   const dims = projectionDims(config);
   for (let layer = 0; layer < config.numLayers; layer++) {
-    for (const m of adapter.targetModules as LoraModule[]) {
+    for (const m of inputs.modules) {
       const [inSize, outSize] = dims[m];
       const aName = peftTensorName(layer, m, 'A');
       const bName = peftTensorName(layer, m, 'B');

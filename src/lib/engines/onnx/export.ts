@@ -8,7 +8,7 @@
 // and the tests do the file I/O.
 import type { AdapterSpec } from '../engine';
 import { ModelLoadError } from '../../protocol/errors';
-import { adapterToLoraInputs } from './adapters';
+import { adapterToLoraInputs, padLoraInputs } from './adapters';
 import { ropeTables, type DecoderConfig } from './config';
 import { buildExportGraph, int4Names, isQuantizable } from './export-graph';
 import { quantizeInt4 } from './int4';
@@ -110,7 +110,8 @@ export function exportOnnx(
   values.set(ROPE_COS_INPUT, bytesOf(rope.cos));
   values.set(ROPE_SIN_INPUT, bytesOf(rope.sin));
   if (unmerged) {
-    const lora = adapterToLoraInputs(unmerged, config);
+    // The export graph has LoRA sites on all seven projections; untargeted ones get zeros.
+    const lora = padLoraInputs(adapterToLoraInputs(unmerged, config), config, LORA_MODULES);
     values.set('lora.scale', bytesOf(Float32Array.of(lora.scale)));
     for (const [name, t] of Object.entries(lora.tensors)) values.set(name, bytesOf(t.data));
   }

@@ -8,7 +8,7 @@ import type { ChatMessage, EngineCallOptions, ModelInfo } from '../engine';
 import type { ChatTemplate } from '../hf/chat-template';
 import type { HfTokenizer } from '../hf/tokenizer';
 import type { BaseModel } from '../model-service';
-import { zeroLoraInputs, type LoraInputs } from './adapters';
+import { NO_ADAPTER, type LoraInputs } from './adapters';
 import type { DecoderConfig } from './config';
 import { checkFits, chooseDevice, chooseWeightDtype, loadOrt, type OrtModule } from './device';
 import { toFloat16, type WeightTensor } from './half';
@@ -26,8 +26,8 @@ export interface Placement {
 
 /** A loaded model: what generation, scoring and diagnostics need. */
 export class OrtModel {
-  /** LoRA inputs that switch every adapter site off (the base model). */
-  readonly noAdapter: LoraInputs;
+  /** The base model: no LoRA inputs, so runs take the adapter-free graph variant. */
+  readonly noAdapter: LoraInputs = NO_ADAPTER;
 
   constructor(
     readonly info: ModelInfo,
@@ -37,9 +37,7 @@ export class OrtModel {
     readonly runner: ModelRunner,
     readonly tokenizer: HfTokenizer,
     readonly template: ChatTemplate,
-  ) {
-    this.noAdapter = zeroLoraInputs(config);
-  }
+  ) {}
 
   /**
    * The text the model sees: chat messages through its chat template with the generation

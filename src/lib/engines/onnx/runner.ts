@@ -1,7 +1,8 @@
-// One loaded checkpoint on one device: the forward graph built twice (full logits for
-// scoring/prefill-with-logits, last-position logits for generation), both sessions fed the
-// same resident weight tensors, LoRA inputs chosen per run, RoPE tables grown on demand.
-// Generation and scoring (generator.ts, scorer.ts) only talk to `run`.
+// One loaded checkpoint on one device: the forward graph in variants (full logits for
+// scoring, last-position logits for generation; LoRA sites on exactly the modules of the
+// adapter a run uses, none for the base model: runner-variants.ts), all fed the same resident
+// weight tensors, RoPE tables grown on demand. Generation and scoring (generator.ts,
+// scorer.ts) only talk to `run`.
 import type * as Ort from 'onnxruntime-web';
 import { ModelLoadError } from '../../protocol/errors';
 import type { LoraInputs } from './adapters';
@@ -13,7 +14,6 @@ import { isInt4TensorName } from './int4';
 import {
   buildLlamaGraph,
   graphWeightSpecs,
-  LORA_MODULES,
   LORA_SCALE_INPUT,
   pastKeyName,
   pastValueName,
@@ -21,9 +21,10 @@ import {
   presentValueName,
   ROPE_COS_INPUT,
   ROPE_SIN_INPUT,
-  type LlamaGraph,
+  type LoraModule,
 } from './llama-graph';
 import { positionIdsFromMask, resolveTiedEmbeddings, type KvCache } from './llama-session';
+import { GraphVariants, variantKey, type LogitsKind, type Variant } from './runner-variants';
 
 export interface RunInputs {
   batch: number;
@@ -44,13 +45,8 @@ export interface RunOutputs {
   logits: Float32Array;
   logitsDims: number[];
   present: KvCache;
-}
-
-interface Variant {
-  graph: LlamaGraph;
-  session: Ort.InferenceSession;
-  /** Weights are initializers inside the session (wasm last-logits graph): not fed. */
-  embedded: boolean;
+  /** Key of the graph variant that ran (runner-variants.ts variantKey), for diagnostics. */
+  variant: string;
 }
 
 export class ModelRunner {
@@ -64,8 +60,8 @@ export class ModelRunner {
     readonly config: DecoderConfig,
     readonly device: DeviceChoice,
     private readonly weightFeeds: Record<string, Ort.Tensor>,
-    private readonly full: Variant,
-    private readonly last: Variant,
+    /** Compiled graph variants; `variants.keys` tells which exist (tests, diagnostics). */
+    readonly variants: GraphVariants,
   ) {}
 
   static async create(
@@ -80,19 +76,7 @@ export class ModelRunner {
     const resolved = resolveTiedEmbeddings(config, weights.keys());
     // The int4 scales are f32 whatever the float weights are; they do not set the weight type.
     const floatWeights = new Map([...weights].filter(([name]) => !isInt4TensorName(name)));
-    const options = {
-      loraModules: LORA_MODULES,
-      weightType: commonWeightType(floatWeights),
-      quantize,
-    };
-    const fullGraph = buildLlamaGraph(resolved, options);
-    // On wasm the decode graph carries its weights as initializers (not inputs), so ORT keeps
-    // them in its heap as constants instead of copying every weight into it on every run.
-    const lastGraph = buildLlamaGraph(resolved, {
-      ...options,
-      lastLogitsOnly: true,
-      weightsEmbedded: device.kind === 'wasm',
-    });
+    const options = { weightType: commonWeightType(floatWeights), quantize };
     for (const spec of graphWeightSpecs(resolved, options)) {
       const name = spec.name;
       const t = weights.get(name);
@@ -120,17 +104,42 @@ export class ModelRunner {
             ]),
           }
         : { executionProviders: ['wasm'] };
-    const create = async (graph: LlamaGraph, embedded: boolean): Promise<Variant> => {
-      const model = embedded ? embedWeights(graph.model, graph.weightNames, weights) : graph.model;
-      return { graph, embedded, session: await ort.InferenceSession.create(model, sessionOptions) };
-    };
     // wasm: generation and single-token scoring run the last-logits graph, so its weights
-    // live in ORT's heap (embed-weights.ts); the full-logits graph (multi-token scoring)
-    // is fed the weights and pays a heap copy per run, instead of a second resident copy.
-    const full = await create(fullGraph, false);
-    const last = await create(lastGraph, device.kind === 'wasm');
-    const feeds = weightTensors(ort, fullGraph.weightNames, weights, device);
-    return new ModelRunner(ort, resolved, device, feeds, full, last);
+    // live in ORT's heap as constants (embed-weights.ts) instead of being copied into it on
+    // every run; the full-logits graph (multi-token scoring) is fed the weights and pays a
+    // heap copy per run, instead of a second resident copy. Only the wasm embedding needs the
+    // CPU weights after load; on webgpu they are dropped once uploaded.
+    const embedding = device.kind === 'wasm';
+    const cpuWeights = embedding ? weights : undefined;
+    const build = async (kind: LogitsKind, loraModules: readonly LoraModule[]) => {
+      const embedded = embedding && kind === 'last';
+      const graph = buildLlamaGraph(resolved, {
+        ...options,
+        loraModules,
+        lastLogitsOnly: kind === 'last',
+        weightsEmbedded: embedded,
+      });
+      const model =
+        embedded && cpuWeights
+          ? embedWeights(graph.model, graph.weightNames, cpuWeights)
+          : graph.model;
+      const session = await ort.InferenceSession.create(model, sessionOptions);
+      const key = variantKey(kind, loraModules);
+      return { key, kind, modules: loraModules, graph, session, embedded } satisfies Variant;
+    };
+    const variants = new GraphVariants(build, (kind) => (embedding && kind === 'last' ? 1 : 3));
+    const feeds = weightTensors(
+      ort,
+      graphWeightSpecs(resolved, options).map((s) => s.name),
+      weights,
+      device,
+    );
+    const runner = new ModelRunner(ort, resolved, device, feeds, variants);
+    // Both base-model variants are compiled now, so a bad checkpoint fails at load and the
+    // first request does not wait for a compile.
+    await variants.use('all', [], async () => undefined);
+    await variants.use('last', [], async () => undefined);
+    return runner;
   }
 
   /** An empty cache (P = 0) for the first call of a batch. */
@@ -152,12 +161,22 @@ export class ModelRunner {
 
   async run(inputs: RunInputs): Promise<RunOutputs> {
     const { batch, seq } = inputs;
-    const T = this.ort.Tensor;
     const positionIds = inputs.positionIds ?? positionIdsFromMask(inputs.attentionMask, batch, seq);
     let maxPosition = 0;
     for (const p of positionIds) maxPosition = Math.max(maxPosition, p);
     this.ensureRope(maxPosition);
-    const variant = inputs.logits === 'last' ? this.last : this.full;
+    return this.variants.use(inputs.logits, inputs.lora.modules, (v) =>
+      this.runOn(v, inputs, positionIds),
+    );
+  }
+
+  private async runOn(
+    variant: Variant,
+    inputs: RunInputs,
+    positionIds: Int32Array,
+  ): Promise<RunOutputs> {
+    const { batch, seq } = inputs;
+    const T = this.ort.Tensor;
     const feeds: Record<string, Ort.Tensor> = {
       ...(variant.embedded ? {} : this.weightFeeds),
       ...this.loraTensors(inputs.lora),
@@ -185,12 +204,12 @@ export class ModelRunner {
       logits: out.logits.data as Float32Array,
       logitsDims: [...out.logits.dims],
       present: { pastLength: keys[0].dims[2], keys, values },
+      variant: variant.key,
     };
   }
 
   async release(): Promise<void> {
-    await this.full.session.release();
-    await this.last.session.release();
+    await this.variants.releaseAll();
     for (const t of Object.values(this.weightFeeds)) {
       if (t.location === 'gpu-buffer') t.dispose();
     }
@@ -201,7 +220,10 @@ export class ModelRunner {
     let feeds = this.loraFeeds.get(lora);
     if (!feeds) {
       const T = this.ort.Tensor;
-      feeds = { [LORA_SCALE_INPUT]: new T('float32', Float32Array.of(lora.scale), [1]) };
+      feeds = {};
+      if (lora.modules.length) {
+        feeds[LORA_SCALE_INPUT] = new T('float32', Float32Array.of(lora.scale), [1]);
+      }
       for (const [name, t] of Object.entries(lora.tensors)) {
         feeds[name] = new T('float32', t.data, t.shape);
       }
