@@ -42,6 +42,8 @@ export interface IngestOptions {
   /** Batch limits: the transaction closes at whichever comes first. */
   batchDocuments?: number;
   batchChars?: number;
+  /** Documents per group sent to one segmenter worker (pooled path; tests make it small). */
+  groupDocuments?: number;
   /** Test hook: called after each committed batch (a test throws here to simulate a crash). */
   afterCommit?: (batchNo: number) => void;
 }
@@ -159,7 +161,7 @@ class IngestRun {
         docs.push(item.doc);
         chars += item.doc.content.length;
       }
-      if (docs.length >= groupDocuments || chars >= groupChars) {
+      if (docs.length >= (this.opts.groupDocuments ?? groupDocuments) || chars >= groupChars) {
         dispatch();
         while (inflight.length > pool.size * 2) await drainOne();
       }
