@@ -15,7 +15,12 @@ const stores = [
   'corpusStats',
 ] as const;
 
-export async function ingestSnapshot(db: Db, workspaceId: string): Promise<string> {
+/** `omit`: more keys to leave out (e.g. `origin`, where one run staged files and one did not). */
+export async function ingestSnapshot(
+  db: Db,
+  workspaceId: string,
+  omit: string[] = [],
+): Promise<string> {
   const raw: Record<string, unknown[]> = {};
   for (const name of stores) {
     const all = (await db.getAllFromIndex(name, 'byWorkspace' as never, workspaceId as never)) as {
@@ -24,7 +29,7 @@ export async function ingestSnapshot(db: Db, workspaceId: string): Promise<strin
     raw[name] = all.sort((a, b) => String(a.id).localeCompare(String(b.id)));
   }
   const json = JSON.stringify(raw, (key, value: unknown) => {
-    if (/At$|^lastModified$/.test(key)) return undefined;
+    if (/At$|^lastModified$/.test(key) || omit.includes(key)) return undefined;
     if (ArrayBuffer.isView(value)) return Array.from(value as Uint32Array);
     return value;
   });
