@@ -199,8 +199,13 @@ export class Deduplicator {
    * The same decision for a segment whose hash and signature were computed elsewhere (a
    * segmenter worker, corpus/prepare.ts) with this deduplicator's MinHash options.
    */
-  checkPrepared(segmentId: string, hash: string, signature: Uint32Array): Promise<DedupVerdict> {
-    const run = this.queue.then(() => this.decideHashed(segmentId, hash, signature));
+  checkPrepared(
+    segmentId: string,
+    hash: string,
+    signature: Uint32Array,
+    keys?: string[],
+  ): Promise<DedupVerdict> {
+    const run = this.queue.then(() => this.decideHashed(segmentId, hash, signature, keys));
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -215,6 +220,7 @@ export class Deduplicator {
     segmentId: string,
     hash: string,
     signature: Uint32Array,
+    bandKeysOfSignature?: string[],
   ): Promise<DedupVerdict> {
     const owner = await this.index.getHash(hash);
     if (owner !== undefined) {
@@ -222,7 +228,7 @@ export class Deduplicator {
         ? { hash }
         : { hash, reason: 'exact-duplicate', duplicateOf: owner };
     }
-    const keys = bandKeys(signature, this.options.lsh);
+    const keys = bandKeysOfSignature ?? bandKeys(signature, this.options.lsh);
     const buckets = await Promise.all(keys.map((k) => this.index.getBucket(k)));
     const seen = new Set<string>([segmentId]);
     for (const bucket of buckets) {

@@ -5,7 +5,13 @@
 // with the one writer, in document order, so the pooled path stores what the serial one does.
 import { AppError, InputError, serializeError, type SerializedError } from '../protocol/errors';
 import { hash64Hex, normalizeForHash } from './hash';
-import { hashAndSignature, MinHasher, type MinHashOptions } from './minhash';
+import {
+  bandKeys,
+  hashAndSignature,
+  MinHasher,
+  type LshOptions,
+  type MinHashOptions,
+} from './minhash';
 import { segmentDocument } from './segment';
 import type { RawDocument, Segment, SegmentOptions } from './types';
 
@@ -14,6 +20,8 @@ export interface PreparedSegment extends Segment {
   hash: string;
   /** MinHash signature, only for segments the filters kept (they go to the dedup decision). */
   signature?: Uint32Array;
+  /** Its LSH band keys (bandKeys), computed here too: a quarter of a decision's work. */
+  keys?: string[];
   /** On the wire: where `signature` lies in the batch's packed buffer (packSignatures). */
   sigAt?: number;
   sigLen?: number;
@@ -28,11 +36,18 @@ export type PreparedDocument =
   | { ok: false; error: SerializedError; message: string; fatal: boolean };
 
 /** Segments one document and hashes its segments (the serial path does the same in steps). */
+/** How the writer's deduplicator hashes (DedupOptions' minhash and lsh). */
+export interface HashingOptions {
+  minhash: Partial<MinHashOptions>;
+  lsh: LshOptions;
+}
+
 export function prepareDocument(
   doc: RawDocument,
   segOpts: SegmentOptions,
-  hasher: MinHasher,
+  hashing: HashingOptions,
 ): PreparedDocument {
+  const hasher = hasherFor(hashing.minhash);
   let parsed: ReturnType<typeof segmentDocument>;
   try {
     parsed = segmentDocument(doc, segOpts);
@@ -44,7 +59,7 @@ export function prepareDocument(
   const segments = parsed.segments.map((seg): PreparedSegment => {
     if (seg.dropReason) return { ...seg, hash: hash64Hex(normalizeForHash(seg.text)) };
     const { hash, signature } = hashAndSignature(hasher, seg.text);
-    return { ...seg, hash, signature };
+    return { ...seg, hash, signature, keys: bandKeys(signature, hashing.lsh) };
   });
   return {
     ok: true,

@@ -86,7 +86,7 @@ export async function addPrepared(
   const checkPrepared = deps.dedup.checkPrepared!.bind(deps.dedup);
   await addSegments(sf, doc, prepared, batch, fileDelta, onIssue, (seg, id) => {
     const s = seg as PreparedSegment;
-    return s.dropReason ? { hash: s.hash } : checkPrepared(id, s.hash, s.signature!);
+    return s.dropReason ? { hash: s.hash } : checkPrepared(id, s.hash, s.signature!, s.keys);
   });
 }
 

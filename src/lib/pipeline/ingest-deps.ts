@@ -2,8 +2,7 @@
 // the store's ingest repository and where file bytes come from. In their own file so the
 // batch builder (ingest-batch.ts) and the job can both name them without importing each other.
 import type { RawDocument, ReaderOptions, Segment, SegmentOptions } from '../corpus/types';
-import type { MinHashOptions } from '../corpus/minhash';
-import type { PreparedDocument } from '../corpus/prepare';
+import type { HashingOptions, PreparedDocument } from '../corpus/prepare';
 import type { DropReason, Id, SourceFile } from '../domain';
 import type { IngestRepo, PendingDedup } from '../store/ingest-repo';
 
@@ -20,16 +19,17 @@ export interface DedupPort {
   /** Decides for a segment that passed the filters; registers it as pending when unique. */
   check(segmentId: Id, text: string): Promise<{ hash: string; reason?: DropReason }>;
   /**
-   * `check` for a segment hashed by a segmenter worker (corpus/prepare.ts) with `minhash`;
+   * `check` for a segment hashed by a segmenter worker (corpus/prepare.ts) with `hashing`;
    * ports without it cannot take the pooled path.
    */
   checkPrepared?(
     segmentId: Id,
     hash: string,
     signature: Uint32Array,
+    keys?: string[],
   ): Promise<{ hash: string; reason?: DropReason }>;
-  /** The MinHash options the workers must hash with (same values as `check` computes). */
-  readonly minhash?: Partial<MinHashOptions>;
+  /** The options the workers must hash with (same values as `check` computes). */
+  readonly hashing?: HashingOptions;
   /** Hash of a segment that is not checked (already dropped by a filter). */
   hash(text: string): string;
   /** Index additions since the last take, written in the batch's transaction. */
@@ -53,7 +53,7 @@ export interface PreparePool {
   prepare(
     docs: RawDocument[],
     segment: SegmentOptions,
-    minhash: Partial<MinHashOptions>,
+    hashing: HashingOptions,
   ): Promise<PreparedDocument[]>;
   /** Stops every worker now (cancel, end of job); pending batches reject. */
   dispose(): void;

@@ -106,7 +106,8 @@ class IngestRun {
         onBytes: (sf, index, bytes) => this.progress(sf, index, bytes),
       });
       const pool = this.deps.pool;
-      if (pool && pool.size > 1 && this.deps.dedup.checkPrepared) await this.pooled(items, pool);
+      if (pool && pool.size > 1 && this.deps.dedup.checkPrepared && this.deps.dedup.hashing)
+        await this.pooled(items, pool);
       else for await (const item of items) await this.consume(item);
       await this.commit();
       await this.settle();
@@ -132,7 +133,7 @@ class IngestRun {
    * the dedup decisions and commits exactly as the serial path does.
    */
   private async pooled(items: AsyncIterable<ReadItem>, pool: PreparePool): Promise<void> {
-    const minhash = this.deps.dedup.minhash ?? {};
+    const hashing = this.deps.dedup.hashing!;
     const inflight: { items: ReadItem[]; prepared: Promise<PreparedDocument[]> }[] = [];
     let group: ReadItem[] = [];
     let docs: RawDocument[] = [];
@@ -140,7 +141,7 @@ class IngestRun {
     const dispatch = () => {
       if (!group.length) return;
       const prepared = docs.length
-        ? pool.prepare(docs, this.segOpts, minhash)
+        ? pool.prepare(docs, this.segOpts, hashing)
         : Promise.resolve([] as PreparedDocument[]);
       prepared.catch(() => undefined); // awaited in order below
       inflight.push({ items: group, prepared });

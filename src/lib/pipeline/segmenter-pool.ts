@@ -6,8 +6,7 @@
 // A crashed worker is expected (out of memory on a giant page, a bug): it is replaced and its
 // group sent once more; a second crash on the same group fails the job with a clear error,
 // and nothing committed is lost (the job resumes from its cursors).
-import type { MinHashOptions } from '../corpus/minhash';
-import { unpackSignatures, type PreparedDocument } from '../corpus/prepare';
+import { unpackSignatures, type HashingOptions, type PreparedDocument } from '../corpus/prepare';
 import type { RawDocument, SegmentOptions } from '../corpus/types';
 import type { WorkerLike } from '../protocol/client';
 import {
@@ -22,7 +21,7 @@ export interface SegmenterRequest {
   seq: number;
   docs: RawDocument[];
   segment: SegmentOptions;
-  minhash: Partial<MinHashOptions>;
+  hashing: HashingOptions;
 }
 
 export type SegmenterResponse =
@@ -62,11 +61,11 @@ export class SegmenterPool implements PreparePool {
   prepare(
     docs: RawDocument[],
     segment: SegmentOptions,
-    minhash: Partial<MinHashOptions>,
+    hashing: HashingOptions,
   ): Promise<PreparedDocument[]> {
     if (this.disposed) return Promise.reject(new CancelledError('the segmenter pool is stopped'));
     return new Promise((resolve, reject) => {
-      const request = { seq: ++this.seq, docs, segment, minhash };
+      const request = { seq: ++this.seq, docs, segment, hashing };
       this.queue.push({ request, crashes: 0, resolve, reject });
       this.pump();
     });

@@ -1,7 +1,7 @@
 // The segmenter worker's side of segmenter-pool.ts (workers/segmenter.worker.ts wires it):
 // prepares each group of documents and sends the results back with the signatures packed in
 // one transferred buffer (no per-segment typed arrays to clone).
-import { hasherFor, packSignatures, prepareDocument } from '../corpus/prepare';
+import { packSignatures, prepareDocument } from '../corpus/prepare';
 import { serializeError } from '../protocol/errors';
 import type { SegmenterRequest, SegmenterResponse } from './segmenter-pool';
 
@@ -16,8 +16,7 @@ export function serveSegmenter(scope: Scope): void {
     let res: SegmenterResponse;
     let transfer: Transferable[] = [];
     try {
-      const hasher = hasherFor(req.minhash);
-      const docs = req.docs.map((doc) => prepareDocument(doc, req.segment, hasher));
+      const docs = req.docs.map((doc) => prepareDocument(doc, req.segment, req.hashing));
       const signatures = packSignatures(docs);
       res = { seq: req.seq, docs, signatures };
       transfer = [signatures.buffer];
