@@ -25,7 +25,8 @@ export interface SegmenterRequest {
 }
 
 export type SegmenterResponse =
-  | { seq: number; docs: PreparedDocument[]; signatures: Uint32Array }
+  /** `busyMs`: the worker's time preparing the group (the work taken off the writer). */
+  | { seq: number; docs: PreparedDocument[]; signatures: Uint32Array; busyMs: number }
   | { seq: number; failure: SerializedError };
 
 /** Workers for a machine: one per logical core, at most `cap` (1 = no pool). */
@@ -52,6 +53,8 @@ export class SegmenterPool implements PreparePool {
   private disposed = false;
   /** Workers started, replacements included (tests read it). */
   started = 0;
+  /** Time the workers spent preparing groups, summed over workers (benches read it). */
+  busyMs = 0;
 
   constructor(
     private readonly spawn: () => WorkerLike,
@@ -116,6 +119,7 @@ export class SegmenterPool implements PreparePool {
     slot.job = null;
     if ('failure' in res) job.reject(deserializeError(res.failure));
     else {
+      this.busyMs += res.busyMs;
       unpackSignatures(res.docs, res.signatures);
       job.resolve(res.docs);
     }

@@ -15,10 +15,11 @@ export function serveSegmenter(scope: Scope): void {
     const req = ev.data as SegmenterRequest;
     let res: SegmenterResponse;
     let transfer: Transferable[] = [];
+    const t0 = performance.now();
     try {
       const docs = req.docs.map((doc) => prepareDocument(doc, req.segment, req.hashing));
       const signatures = packSignatures(docs);
-      res = { seq: req.seq, docs, signatures };
+      res = { seq: req.seq, docs, signatures, busyMs: performance.now() - t0 };
       transfer = [signatures.buffer];
     } catch (err) {
       res = { seq: req.seq, failure: serializeError(err) };

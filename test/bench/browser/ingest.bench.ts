@@ -142,7 +142,7 @@ async function runIngest(name: string, files: File[], workers: number): Promise<
     peakHeapMB = Math.max(peakHeapMB, heapMB());
     expect(res.counts.filesFailed).toBe(0);
     return {
-      stages: `${workers} worker${workers > 1 ? 's' : ''}: segment ${workers > 1 ? `in the pool (started in ${startMs.toFixed(0)} ms, not timed)` : `${(t.segment / 1000).toFixed(1)} s`}, dedup decisions ${(t.dedup / 1000).toFixed(1)} s, IndexedDB commits ${(t.commit / 1000).toFixed(1)} s (overlapping the others)`,
+      stages: `${workers} worker${workers > 1 ? 's' : ''}: segment ${pool ? `in the pool (started in ${startMs.toFixed(0)} ms, not timed; workers busy ${(pool.busyMs / 1000).toFixed(1)} s summed)` : `${(t.segment / 1000).toFixed(1)} s`}, dedup decisions ${(t.dedup / 1000).toFixed(1)} s, IndexedDB commits ${(t.commit / 1000).toFixed(1)} s (overlapping the others)`,
       seconds,
       bytes: files.reduce((n, f) => n + f.size, 0),
       segments: res.counts.segments,
