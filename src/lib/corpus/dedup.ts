@@ -195,16 +195,40 @@ export class Deduplicator {
     return run;
   }
 
-  private async decide(segmentId: string, text: string): Promise<DedupVerdict> {
+  /**
+   * The same decision for a segment whose hash and signature were computed elsewhere (a
+   * segmenter worker, corpus/prepare.ts) with this deduplicator's MinHash options.
+   */
+  checkPrepared(
+    segmentId: string,
+    hash: string,
+    signature: Uint32Array,
+    keys?: string[],
+  ): Promise<DedupVerdict> {
+    const run = this.queue.then(() => this.decideHashed(segmentId, hash, signature, keys));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private decide(segmentId: string, text: string): Promise<DedupVerdict> {
     // One pass computes both hashes (an exact duplicate wastes its signature; they are rare).
     const { hash, signature } = hashAndSignature(this.hasher, text);
+    return this.decideHashed(segmentId, hash, signature);
+  }
+
+  private async decideHashed(
+    segmentId: string,
+    hash: string,
+    signature: Uint32Array,
+    bandKeysOfSignature?: string[],
+  ): Promise<DedupVerdict> {
     const owner = await this.index.getHash(hash);
     if (owner !== undefined) {
       return owner === segmentId
         ? { hash }
         : { hash, reason: 'exact-duplicate', duplicateOf: owner };
     }
-    const keys = bandKeys(signature, this.options.lsh);
+    const keys = bandKeysOfSignature ?? bandKeys(signature, this.options.lsh);
     const buckets = await Promise.all(keys.map((k) => this.index.getBucket(k)));
     const seen = new Set<string>([segmentId]);
     for (const bucket of buckets) {

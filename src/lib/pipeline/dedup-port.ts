@@ -4,6 +4,7 @@
 // running batch's additions are handed to commitIngestBatch, which writes them with the segments.
 import { BufferedDedupIndex, Deduplicator, type DedupOptions } from '../corpus/dedup';
 import { ChunkedDedupIndex, type DedupChunkSource } from '../corpus/dedup-index';
+import type { HashingOptions } from '../corpus/prepare';
 import type { Id } from '../domain';
 import type { PendingDedup } from '../store/ingest-repo';
 import type { DedupPort } from './ingest-deps';
@@ -31,6 +32,14 @@ export class WorkspaceDedup implements DedupPort {
 
   check(segmentId: Id, text: string) {
     return this.dedup.check(segmentId, text);
+  }
+
+  checkPrepared(segmentId: Id, hash: string, signature: Uint32Array, keys?: string[]) {
+    return this.dedup.checkPrepared(segmentId, hash, signature, keys);
+  }
+
+  get hashing(): HashingOptions {
+    return { minhash: this.dedup.options.minhash, lsh: this.dedup.options.lsh };
   }
 
   takePending(): PendingDedup {

@@ -1,8 +1,8 @@
 // One ingest batch: the documents, segments (with their dedup verdicts) and counters that
 // ingest.ts commits in a single IndexedDB transaction (method.md §2 "Data").
-import type { RawDocument, RecordIssue } from '../corpus/types';
-import type { SegmentOptions } from '../corpus/types';
-import { AppError, InputError } from '../protocol/errors';
+import type { PreparedDocument, PreparedSegment } from '../corpus/prepare';
+import type { RawDocument, RecordIssue, Segment, SegmentOptions } from '../corpus/types';
+import { AppError, deserializeError, InputError } from '../protocol/errors';
 import type { DocumentRecord, DropReason, Id, SourceFile } from '../domain';
 import type { StoredSegment } from '../store/schema';
 import type { FileUpdate } from '../store/ingest-repo';
@@ -34,6 +34,8 @@ export function newBatch(): Batch {
   };
 }
 
+type Verdict = { hash: string; reason?: DropReason };
+
 export async function addDocument(
   deps: IngestDeps,
   sf: SourceFile,
@@ -48,18 +50,72 @@ export async function addDocument(
    */
   onIssue?: (issue: RecordIssue) => void,
 ): Promise<void> {
-  const deltas = [batch.delta, fileDelta];
-  const where = { source: doc.url ?? (doc.title ? `${sf.name} ("${doc.title}")` : sf.name) };
   let parsed: ReturnType<SegmentFn>;
   try {
     parsed = deps.segment(doc, segOpts);
   } catch (err) {
     // One unparsable document is a record issue, not a failed file.
     if (err instanceof AppError && !(err instanceof InputError)) throw err;
-    if (onIssue) onIssue({ ...where, message: err instanceof Error ? err.message : String(err) });
-    else for (const d of deltas) d.issues++;
+    const message = err instanceof Error ? err.message : String(err);
+    unparsable(sf, doc, message, [batch.delta, fileDelta], onIssue);
     return;
   }
+  await addSegments(sf, doc, parsed, batch, fileDelta, onIssue, (seg, id) =>
+    seg.dropReason ? { hash: deps.dedup.hash(seg.text) } : deps.dedup.check(id, seg.text),
+  );
+}
+
+/**
+ * addDocument for a document a segmenter worker prepared (corpus/prepare.ts): the same
+ * records, the dedup decisions made here from the worker's hashes and signatures.
+ */
+export async function addPrepared(
+  deps: IngestDeps,
+  sf: SourceFile,
+  doc: RawDocument,
+  prepared: PreparedDocument,
+  batch: Batch,
+  fileDelta: IngestCounts,
+  onIssue?: (issue: RecordIssue) => void,
+): Promise<void> {
+  if (!prepared.ok) {
+    if (prepared.fatal) throw deserializeError(prepared.error);
+    unparsable(sf, doc, prepared.message, [batch.delta, fileDelta], onIssue);
+    return;
+  }
+  const checkPrepared = deps.dedup.checkPrepared!.bind(deps.dedup);
+  await addSegments(sf, doc, prepared, batch, fileDelta, onIssue, (seg, id) => {
+    const s = seg as PreparedSegment;
+    return s.dropReason ? { hash: s.hash } : checkPrepared(id, s.hash, s.signature!, s.keys);
+  });
+}
+
+function whereOf(sf: SourceFile, doc: RawDocument): { source: string } {
+  return { source: doc.url ?? (doc.title ? `${sf.name} ("${doc.title}")` : sf.name) };
+}
+
+function unparsable(
+  sf: SourceFile,
+  doc: RawDocument,
+  message: string,
+  deltas: IngestCounts[],
+  onIssue?: (issue: RecordIssue) => void,
+): void {
+  if (onIssue) onIssue({ ...whereOf(sf, doc), message });
+  else for (const d of deltas) d.issues++;
+}
+
+async function addSegments(
+  sf: SourceFile,
+  doc: RawDocument,
+  parsed: { title?: string; segments: Segment[]; issues?: string[] },
+  batch: Batch,
+  fileDelta: IngestCounts,
+  onIssue: ((issue: RecordIssue) => void) | undefined,
+  decide: (seg: Segment, id: Id) => Verdict | Promise<Verdict>,
+): Promise<void> {
+  const deltas = [batch.delta, fileDelta];
+  const where = whereOf(sf, doc);
   for (const message of parsed.issues ?? []) onIssue?.({ ...where, message });
   const documentId = newId();
   batch.documents.push({
@@ -76,13 +132,9 @@ export async function addDocument(
   for (const seg of parsed.segments) {
     const id = segmentIdInPage(batch.pageId, batch.segments.length);
     let reason = seg.dropReason;
-    let hash: string;
-    if (reason) hash = deps.dedup.hash(seg.text);
-    else {
-      const verdict = await deps.dedup.check(id, seg.text);
-      hash = verdict.hash;
-      reason = verdict.reason;
-    }
+    const verdict = await decide(seg, id);
+    const hash = verdict.hash;
+    if (!reason) reason = verdict.reason;
     const bucket = reason ?? 'kept';
     batch.segments.push({
       id,

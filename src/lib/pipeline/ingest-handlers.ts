@@ -3,12 +3,14 @@
 // index rebuilt from the store's chunks.
 import { readFile } from '../corpus/read-file';
 import { segmentDocument } from '../corpus/segment';
+import type { WorkerLike } from '../protocol/client';
 import type { Handlers } from '../protocol/server';
 import { openStore, type Store } from '../store';
 import { WorkspaceDedup } from './dedup-port';
 import type { IngestSchema } from './ingest-protocol';
 import { IngestService } from './ingest-service';
 import { SeedImporter } from './seed-import-service';
+import { poolSizeFor, SegmenterPool } from './segmenter-pool';
 
 interface Services {
   store: Store;
@@ -16,7 +18,23 @@ interface Services {
   seeds: SeedImporter;
 }
 
-export function createIngestHandlers(dbName?: string): Handlers<IngestSchema> {
+export interface PoolOptions {
+  /** Starts one segmenter worker (workers/segmenter.worker.ts); no pool without it. */
+  spawnSegmenter?: () => WorkerLike;
+  /** Workers per job (default: poolSizeFor(navigator.hardwareConcurrency)); 1 = no pool. */
+  size?: number;
+}
+
+export function createIngestHandlers(
+  dbName?: string,
+  poolOptions: PoolOptions = {},
+): Handlers<IngestSchema> {
+  const { spawnSegmenter } = poolOptions;
+  const size =
+    poolOptions.size ??
+    poolSizeFor(typeof navigator === 'undefined' ? 1 : navigator.hardwareConcurrency);
+  const pool =
+    spawnSegmenter && size > 1 ? () => new SegmenterPool(spawnSegmenter, size) : undefined;
   let built: Services | null = null;
   // The store service hands out the thread's one Store (it reconnects by itself after the
   // connection closes); asked per request so a failed open is retried by the next one.
@@ -30,6 +48,7 @@ export function createIngestHandlers(dbName?: string): Handlers<IngestSchema> {
           read: readFile,
           segment: segmentDocument,
           dedupFor: (ws) => WorkspaceDedup.open(store.dedupChunks, ws),
+          ...(pool ? { pool } : {}),
         }),
         seeds: new SeedImporter(store),
       };

@@ -12,6 +12,7 @@ import {
   type DedupPort,
   type IngestDeps,
   type IngestOptions,
+  type PreparePool,
   type ReadFn,
   type SegmentFn,
 } from './ingest';
@@ -31,6 +32,11 @@ export interface ServiceDeps {
   segment: SegmentFn;
   /** The workspace's dedup decisions over its persisted index. */
   dedupFor: (workspaceId: Id) => Promise<DedupPort>;
+  /**
+   * A pool of segmenter workers for one job (segmenter-pool.ts), stopped when the job ends
+   * or is cancelled; none (or size 1) = the single-thread path.
+   */
+  pool?: () => PreparePool | undefined;
   /** Stage uploads in OPFS (default: when available). Tests and benches keep files in memory. */
   stage?: boolean;
   fetch?: typeof fetch;
@@ -48,7 +54,10 @@ export class IngestService {
   private memory = new Map<Id, File>();
   private queue: Promise<unknown> = Promise.resolve();
   /** Batch limits and hooks passed to ingestFiles (tests simulate crashes through them). */
-  testOptions: Pick<IngestOptions, 'batchDocuments' | 'batchChars' | 'afterCommit'> = {};
+  testOptions: Pick<
+    IngestOptions,
+    'batchDocuments' | 'batchChars' | 'afterCommit' | 'groupDocuments'
+  > = {};
 
   constructor(private readonly deps: ServiceDeps) {}
 
@@ -149,6 +158,25 @@ export class IngestService {
     segment: Partial<SegmentOptions> | undefined,
     ctx: CallContext<IngestEvent>,
   ): Promise<IngestResult> {
+    const pool = this.deps.pool?.();
+    const stopPool = () => pool?.dispose();
+    ctx.signal.addEventListener('abort', stopPool);
+    try {
+      return await this.runWith(workspaceId, files, importId, segment, ctx, pool);
+    } finally {
+      ctx.signal.removeEventListener('abort', stopPool);
+      stopPool();
+    }
+  }
+
+  private async runWith(
+    workspaceId: Id,
+    files: SourceFile[],
+    importId: Id | null,
+    segment: Partial<SegmentOptions> | undefined,
+    ctx: CallContext<IngestEvent>,
+    pool: PreparePool | undefined,
+  ): Promise<IngestResult> {
     const ingestDeps: IngestDeps = {
       repo: this.deps.repo,
       read: this.deps.read,
@@ -156,6 +184,7 @@ export class IngestService {
       dedup: await this.deps.dedupFor(workspaceId),
       open: (sf) => this.open(sf),
       release: (sf) => this.release(sf),
+      ...(pool ? { pool } : {}),
     };
     const opts: IngestOptions = {
       ...this.testOptions,

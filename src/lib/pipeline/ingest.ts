@@ -7,18 +7,31 @@
 // loses at most the uncommitted batch; resuming re-reads the file, skips the committed
 // documents and continues — the dedup index on disk is exactly the committed state, so the
 // decisions are the same as in an uninterrupted run: no duplicates, no gaps.
-import type { DocumentFormat, ReaderOptions, RecordIssue } from '../corpus/types';
+import type { PreparedDocument } from '../corpus/prepare';
+import type { RawDocument, RecordIssue } from '../corpus/types';
 import { defaultSegmentOptions, type SegmentOptions } from '../corpus/types';
 import { CancelledError, InputError, isCancel } from '../protocol/errors';
 import type { Progress } from '../protocol/progress';
 import type { Id, SourceFile } from '../domain';
 import type { FileUpdate, IngestBatch } from '../store/ingest-repo';
-import { emptyCounts, type IngestCounts, type ReaderChoice } from './ingest-protocol';
-import { addCounts, addDocument, newBatch } from './ingest-batch';
-import type { IngestDeps } from './ingest-deps';
+import { emptyCounts, type IngestCounts } from './ingest-protocol';
+import { addCounts, addDocument, addPrepared, newBatch } from './ingest-batch';
+import type { IngestDeps, PreparePool } from './ingest-deps';
+import { readItems, type ReadItem } from './ingest-read';
 
 export { addCounts };
-export type { DedupPort, IngestDeps, OpenSource, ReadFn, SegmentFn } from './ingest-deps';
+export type {
+  DedupPort,
+  IngestDeps,
+  OpenSource,
+  PreparePool,
+  ReadFn,
+  SegmentFn,
+} from './ingest-deps';
+
+/** Documents (or characters) per group sent to one segmenter worker. */
+const groupDocuments = 64;
+const groupChars = 512_000;
 
 export interface IngestOptions {
   segment?: Partial<SegmentOptions>;
@@ -29,6 +42,8 @@ export interface IngestOptions {
   /** Batch limits: the transaction closes at whichever comes first. */
   batchDocuments?: number;
   batchChars?: number;
+  /** Documents per group sent to one segmenter worker (pooled path; tests make it small). */
+  groupDocuments?: number;
   /** Test hook: called after each committed batch (a test throws here to simulate a crash). */
   afterCommit?: (batchNo: number) => void;
 }
@@ -64,6 +79,12 @@ class IngestRun {
   private readonly segOpts: SegmentOptions;
   private readonly totalBytes: number;
   private bytesBefore = 0;
+  /** Progress of the read side (it may run ahead of the writer with the pool). */
+  private readFile: Id | null = null;
+  private readBytesBefore = 0;
+  private readFileBytes = 0;
+  private readonly issuesKept = new Map<Id, number>();
+  private readonly failedFiles = new Set<Id>();
   private inflight: Promise<void> | null = null;
 
   constructor(
@@ -79,7 +100,15 @@ class IngestRun {
 
   async all(): Promise<{ files: SourceFile[]; counts: IngestCounts }> {
     try {
-      for (const [i, sf] of this.files.entries()) await this.file(sf, i);
+      const items = readItems(this.deps, this.files, {
+        signal: this.opts.signal,
+        isFatal,
+        onBytes: (sf, index, bytes) => this.progress(sf, index, bytes),
+      });
+      const pool = this.deps.pool;
+      if (pool && pool.size > 1 && this.deps.dedup.checkPrepared && this.deps.dedup.hashing)
+        await this.pooled(items, pool);
+      else for await (const item of items) await this.consume(item);
       await this.commit();
       await this.settle();
     } catch (err) {
@@ -98,56 +127,143 @@ class IngestRun {
     return { files: out, counts: this.counts };
   }
 
-  private async file(initial: SourceFile, index: number): Promise<void> {
-    if (initial.status === 'done') {
+  /**
+   * The pooled path: documents go to the segmenter workers in groups, up to two groups per
+   * worker ahead of the writer, and come back to this one writer IN READ ORDER, which makes
+   * the dedup decisions and commits exactly as the serial path does.
+   */
+  private async pooled(items: AsyncIterable<ReadItem>, pool: PreparePool): Promise<void> {
+    const hashing = this.deps.dedup.hashing!;
+    const inflight: { items: ReadItem[]; prepared: Promise<PreparedDocument[]> }[] = [];
+    let group: ReadItem[] = [];
+    let docs: RawDocument[] = [];
+    let chars = 0;
+    const dispatch = () => {
+      if (!group.length) return;
+      const prepared = docs.length
+        ? pool.prepare(docs, this.segOpts, hashing)
+        : Promise.resolve([] as PreparedDocument[]);
+      prepared.catch(() => undefined); // awaited in order below
+      inflight.push({ items: group, prepared });
+      group = [];
+      docs = [];
+      chars = 0;
+    };
+    const drainOne = async () => {
+      const next = inflight.shift()!;
+      const prepared = await next.prepared;
+      let d = 0;
+      for (const item of next.items)
+        await this.consume(item, item.kind === 'doc' ? prepared[d++] : undefined);
+    };
+    for await (const item of items) {
+      group.push(item);
+      if (item.kind === 'doc') {
+        docs.push(item.doc);
+        chars += item.doc.content.length;
+      }
+      if (docs.length >= (this.opts.groupDocuments ?? groupDocuments) || chars >= groupChars) {
+        dispatch();
+        while (inflight.length > pool.size * 2) await drainOne();
+      }
+    }
+    dispatch();
+    while (inflight.length) await drainOne();
+  }
+
+  private progress(sf: SourceFile, index: number, bytes: number): void {
+    if (this.readFile !== sf.id) {
+      this.readBytesBefore += this.readFileBytes;
+      this.readFile = sf.id;
+    }
+    this.readFileBytes = Math.max(sf.size, bytes);
+    this.opts.onProgress?.({
+      job: sf.importId,
+      kind: 'ingest',
+      phase: 'read',
+      unit: 'bytes',
+      done: this.readBytesBefore + bytes,
+      total: this.totalBytes,
+      detail: `file ${index + 1} of ${this.files.length}: ${sf.name}`,
+    });
+  }
+
+  /** The writer: one item of the read stream, in order (a prepared document from the pool). */
+  private async consume(item: ReadItem, prepared?: PreparedDocument): Promise<void> {
+    const sf = item.sf;
+    if (item.kind === 'done-before') {
       this.counts.filesDone++;
-      this.bytesBefore += initial.size;
+      this.bytesBefore += sf.size;
       return;
     }
-    const detail = `file ${index + 1} of ${this.files.length}: ${initial.name}`;
-    const update: FileUpdate = {
-      sourceFileId: initial.id,
-      expectedCursor: initial.cursor,
-      cursor: { ...initial.cursor },
-      status: 'reading',
-      issueMessages: [],
-      delta: emptyCounts(),
-    };
-    this.batch.files.push(update);
-    this.opts.onFile?.({ ...initial, status: 'reading' });
-    // Files fetched by URL (the demo) have size 0 until read: count what was actually read.
-    let fileBytes = 0;
-    try {
-      await this.read(initial, update, (bytes) => {
-        fileBytes = bytes;
-        this.counts.bytes = this.bytesBefore + bytes;
-        this.opts.onProgress?.({
-          job: initial.importId,
-          kind: 'ingest',
-          phase: 'read',
-          unit: 'bytes',
-          done: this.counts.bytes,
-          total: this.totalBytes,
-          detail,
-        });
+    if (item.kind === 'start') {
+      this.batch.files.push({
+        sourceFileId: sf.id,
+        expectedCursor: sf.cursor,
+        cursor: { ...sf.cursor },
+        status: 'reading',
+        issueMessages: [],
+        delta: emptyCounts(),
       });
-      this.currentUpdate(initial.id).status = 'done';
-      this.toRelease.push(initial);
+      this.issuesKept.set(sf.id, sf.issues?.length ?? 0);
+      this.opts.onFile?.({ ...sf, status: 'reading' });
+      return;
+    }
+    if (this.failedFiles.has(sf.id)) {
+      if (item.kind === 'end') await this.endFile(sf, item.bytes);
+      return;
+    }
+    try {
+      for (const issue of item.issues) this.countIssue(sf, issue);
+      if (item.kind === 'end' && item.error !== undefined) throw item.error;
+      if (item.kind === 'doc') {
+        const u = this.currentUpdate(sf.id);
+        const onIssue = (issue: RecordIssue) => this.countIssue(sf, issue);
+        if (prepared)
+          await addPrepared(this.deps, sf, item.doc, prepared, this.batch, u.delta, onIssue);
+        else await addDocument(this.deps, sf, item.doc, this.segOpts, this.batch, u.delta, onIssue);
+        this.currentUpdate(sf.id).cursor = { records: item.seen, bytes: item.bytes };
+        this.counts.bytes = this.bytesBefore + item.bytes;
+        if (this.batchFull()) await this.commit();
+        return;
+      }
+      this.currentUpdate(sf.id).cursor = { records: item.seen, bytes: item.bytes };
+      this.currentUpdate(sf.id).status = 'done';
+      this.toRelease.push(sf);
       this.counts.filesDone++;
     } catch (err) {
       if (isCancel(err) || this.opts.signal?.aborted || isFatal(err)) throw err;
-      const last = this.currentUpdate(initial.id);
+      const last = this.currentUpdate(sf.id);
       last.status = 'failed';
-      last.error = describeFileError(err, initial.name);
+      last.error = describeFileError(err, sf.name);
       // A failed file is not resumed: its staged copy is freed with the commit.
-      this.toRelease.push(initial);
+      this.toRelease.push(sf);
       this.counts.filesFailed++;
+      this.failedFiles.add(sf.id);
+      if (item.kind === 'doc') return; // the file's 'end' item closes its byte count
     }
-    this.bytesBefore += Math.max(initial.size, fileBytes);
+    await this.endFile(sf, item.bytes);
+  }
+
+  private async endFile(sf: SourceFile, bytes: number): Promise<void> {
+    this.bytesBefore += Math.max(sf.size, bytes);
     this.counts.bytes = this.bytesBefore;
+    if (this.batchFull()) await this.commit();
+  }
+
+  private batchFull(): boolean {
     const maxDocs = this.opts.batchDocuments ?? 200;
-    if (this.batch.documents.length >= maxDocs || this.batch.chars >= (this.opts.batchChars ?? 2e6))
-      await this.commit();
+    const maxChars = this.opts.batchChars ?? 2_000_000;
+    return this.batch.documents.length >= maxDocs || this.batch.chars >= maxChars;
+  }
+
+  private countIssue(sf: SourceFile, issue: RecordIssue): void {
+    const u = this.currentUpdate(sf.id);
+    this.batch.delta.issues++;
+    u.delta.issues++;
+    const kept = this.issuesKept.get(sf.id) ?? 0;
+    this.issuesKept.set(sf.id, kept + 1);
+    if (kept < maxIssueMessages) u.issueMessages.push(issueMessage(issue));
   }
 
   /** The file's update in the pending batch (a commit mid-file starts a new one). */
@@ -166,57 +282,6 @@ class IngestRun {
       this.batch.files.push(u);
     }
     return u;
-  }
-
-  private async read(
-    sf: SourceFile,
-    update: FileUpdate,
-    onBytes: (n: number) => void,
-  ): Promise<void> {
-    const file = await this.deps.open(sf);
-    if (!file) {
-      throw new InputError(
-        'the file is no longer available (its staged copy is gone); add it again',
-        {
-          file: sf.name,
-        },
-      );
-    }
-    const skip = sf.cursor.records;
-    let seen = 0;
-    let bytesRead = sf.cursor.bytes;
-    let u = update;
-    let issuesKept = sf.issues?.length ?? 0;
-    const readerOpts: ReaderOptions = {
-      ...readerChoice(sf),
-      signal: this.opts.signal,
-      onBytes: (n) => {
-        bytesRead = n;
-        onBytes(n);
-      },
-      onIssue: (issue) => {
-        // Issues before the resume point were counted by the run that committed them.
-        if (seen < skip) return;
-        this.batch.delta.issues++;
-        u.delta.issues++;
-        if (issuesKept++ < maxIssueMessages) u.issueMessages.push(issueMessage(issue));
-      },
-    };
-    const maxDocs = this.opts.batchDocuments ?? 200;
-    const maxChars = this.opts.batchChars ?? 2_000_000;
-    for await (const doc of this.deps.read(file, readerOpts)) {
-      if (this.opts.signal?.aborted) throw new CancelledError();
-      seen++;
-      if (seen <= skip) continue;
-      await addDocument(this.deps, sf, doc, this.segOpts, this.batch, u.delta, readerOpts.onIssue);
-      u.cursor = { records: seen, bytes: bytesRead };
-      if (this.batch.documents.length >= maxDocs || this.batch.chars >= maxChars) {
-        await this.commit();
-        u = this.currentUpdate(sf.id);
-      }
-    }
-    if (this.opts.signal?.aborted) throw new CancelledError();
-    u.cursor = { records: seen, bytes: bytesRead };
   }
 
   /**
@@ -287,7 +352,9 @@ function isFatal(err: unknown): boolean {
   return (
     err.name === 'QuotaExceededError' ||
     err.name === 'SimulatedCrash' ||
-    err.name === 'NotFoundError'
+    err.name === 'NotFoundError' ||
+    // The pool restarts a crashed segmenter once; a second crash stops the job (resumable).
+    err.name === 'WorkerCrashedError'
   );
 }
 
@@ -305,8 +372,4 @@ function issueMessage(issue: RecordIssue): string {
     issue.field !== undefined ? `field "${issue.field}"` : undefined,
   ].filter(Boolean);
   return `${where.join(', ')}: ${issue.message}`;
-}
-
-function readerChoice(sf: SourceFile): ReaderChoice {
-  return { textField: sf.reader?.textField, textFormat: sf.reader?.textFormat as DocumentFormat };
 }
