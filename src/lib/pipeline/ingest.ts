@@ -61,6 +61,7 @@ class IngestRun {
   private current = new Map<Id, SourceFile>();
   /** Files whose 'done' / 'failed' is in the pending batch: released after it commits. */
   private toRelease: SourceFile[] = [];
+  /** The job's segment options; a file's stored choice overrides them (segmentOptionsOf). */
   private readonly segOpts: SegmentOptions;
   private readonly totalBytes: number;
   private bytesBefore = 0;
@@ -202,13 +203,14 @@ class IngestRun {
         if (issuesKept++ < maxIssueMessages) u.issueMessages.push(issueMessage(issue));
       },
     };
+    const segOpts = segmentOptionsOf(sf, this.segOpts);
     const maxDocs = this.opts.batchDocuments ?? 200;
     const maxChars = this.opts.batchChars ?? 2_000_000;
     for await (const doc of this.deps.read(file, readerOpts)) {
       if (this.opts.signal?.aborted) throw new CancelledError();
       seen++;
       if (seen <= skip) continue;
-      await addDocument(this.deps, sf, doc, this.segOpts, this.batch, u.delta, readerOpts.onIssue);
+      await addDocument(this.deps, sf, doc, segOpts, this.batch, u.delta, readerOpts.onIssue);
       u.cursor = { records: seen, bytes: bytesRead };
       if (this.batch.documents.length >= maxDocs || this.batch.chars >= maxChars) {
         await this.commit();
@@ -309,4 +311,9 @@ function issueMessage(issue: RecordIssue): string {
 
 function readerChoice(sf: SourceFile): ReaderChoice {
   return { textField: sf.reader?.textField, textFormat: sf.reader?.textFormat as DocumentFormat };
+}
+
+/** The file's stored segmentation choice wins, so a resume segments as the start did. */
+export function segmentOptionsOf(sf: SourceFile, job: SegmentOptions): SegmentOptions {
+  return sf.segment ? { ...job, packLongSections: sf.segment.packLongSections } : job;
 }
