@@ -11,7 +11,8 @@ const crossOriginIsolation = {
 };
 
 export default defineConfig({
-  plugins: [svelte(), svelteTesting()],
+  // autoCleanup off: test/unit/setup/svelte-cleanup.ts does it in DOM test files only.
+  plugins: [svelte(), svelteTesting({ autoCleanup: false })],
   worker: { format: 'es' },
   server: { headers: crossOriginIsolation },
   preview: { headers: crossOriginIsolation },
@@ -26,6 +27,7 @@ export default defineConfig({
   test: {
     include: ['test/unit/**/*.test.ts'],
     environment: 'node',
+    setupFiles: ['test/unit/setup/svelte-cleanup.ts'],
     testTimeout: 30_000,
   },
 });

@@ -57,6 +57,21 @@ export async function demoRatingChats(
   ]);
 }
 
+/**
+ * The rating chats for `count` demo segments with a fixed instruction each (no decoding):
+ * for runners where decode steps are slow (WebGPU on SwiftShader) and generation is proven
+ * elsewhere (the engine contract); the prompts are as long and as real as the model-written ones.
+ */
+export function fixedRatingChats(count: number): ChatMessage[][] {
+  const segments = demoSegments().slice(0, count);
+  expect(segments).toHaveLength(count);
+  return segments.map((s) => {
+    const topic = s.split(/\s+/).slice(0, 6).join(' ');
+    const instruction = `Explain what to know about "${topic}" and why it matters.`;
+    return [{ role: 'user' as const, content: ratingPrompt(instruction, s) }];
+  });
+}
+
 export interface FastRatingFigures {
   promptTokens: number[];
   /** Largest |p_fast - p_full| over all pairs and digits. */

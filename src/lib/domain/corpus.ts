@@ -36,6 +36,12 @@ export interface SourceFile {
   origin?: { kind: 'opfs'; path: string } | { kind: 'url'; url: string } | { kind: 'memory' };
   /** Reader choice for structured files, kept so a resume reads the same way. */
   reader?: { textField?: string; textFormat?: DocumentFormat };
+  /**
+   * Segmentation choice the import started with, kept so a resume after a reload segments
+   * the rest of the file the same way (issue 13 item 7's split of long sections). Absent on
+   * files imported before it was kept: those take the resuming session's choice.
+   */
+  segment?: { packLongSections: boolean };
   /** First record issues (malformed line, missing field), naming file and line/record. */
   issues?: string[];
 }

@@ -84,6 +84,7 @@ export class IngestService {
           cursor: { bytes: 0, records: 0 },
           origin: stage ? { kind: 'opfs', path: `ingest-staging/${id}` } : { kind: 'memory' },
           ...(req.reader ? { reader: pickReader(req.reader) } : {}),
+          segment: { packLongSections: req.segment?.packLongSections === true },
         };
       });
       await this.deps.repo.addSourceFiles(records);

@@ -76,6 +76,7 @@ class IngestRun {
   private current = new Map<Id, SourceFile>();
   /** Files whose 'done' / 'failed' is in the pending batch: released after it commits. */
   private toRelease: SourceFile[] = [];
+  /** The job's segment options; a file's stored choice overrides them (segmentOptionsOf). */
   private readonly segOpts: SegmentOptions;
   private readonly totalBytes: number;
   private bytesBefore = 0;
@@ -138,10 +139,12 @@ class IngestRun {
     let group: ReadItem[] = [];
     let docs: RawDocument[] = [];
     let chars = 0;
+    // One group is segmented with one set of options: each file's stored choice (segmentOptionsOf).
+    let groupOpts = this.segOpts;
     const dispatch = () => {
       if (!group.length) return;
       const prepared = docs.length
-        ? pool.prepare(docs, this.segOpts, hashing)
+        ? pool.prepare(docs, groupOpts, hashing)
         : Promise.resolve([] as PreparedDocument[]);
       prepared.catch(() => undefined); // awaited in order below
       inflight.push({ items: group, prepared });
@@ -157,6 +160,11 @@ class IngestRun {
         await this.consume(item, item.kind === 'doc' ? prepared[d++] : undefined);
     };
     for await (const item of items) {
+      if (item.kind === 'doc') {
+        const opts = segmentOptionsOf(item.sf, this.segOpts);
+        if (docs.length && opts.packLongSections !== groupOpts.packLongSections) dispatch();
+        groupOpts = opts;
+      }
       group.push(item);
       if (item.kind === 'doc') {
         docs.push(item.doc);
@@ -221,7 +229,10 @@ class IngestRun {
         const onIssue = (issue: RecordIssue) => this.countIssue(sf, issue);
         if (prepared)
           await addPrepared(this.deps, sf, item.doc, prepared, this.batch, u.delta, onIssue);
-        else await addDocument(this.deps, sf, item.doc, this.segOpts, this.batch, u.delta, onIssue);
+        else {
+          const segOpts = segmentOptionsOf(sf, this.segOpts);
+          await addDocument(this.deps, sf, item.doc, segOpts, this.batch, u.delta, onIssue);
+        }
         this.currentUpdate(sf.id).cursor = { records: item.seen, bytes: item.bytes };
         this.counts.bytes = this.bytesBefore + item.bytes;
         if (this.batchFull()) await this.commit();
@@ -372,4 +383,9 @@ function issueMessage(issue: RecordIssue): string {
     issue.field !== undefined ? `field "${issue.field}"` : undefined,
   ].filter(Boolean);
   return `${where.join(', ')}: ${issue.message}`;
+}
+
+/** The file's stored segmentation choice wins, so a resume segments as the start did. */
+export function segmentOptionsOf(sf: SourceFile, job: SegmentOptions): SegmentOptions {
+  return sf.segment ? { ...job, packLongSections: sf.segment.packLongSections } : job;
 }

@@ -74,7 +74,8 @@ export class CorpusState {
   /**
    * The stated alternative to the paper's 'too-long' rule (issue 13 item 7): split a long
    * section at paragraph boundaries into 600–3,000-character segments instead of dropping it.
-   * Applies to imports and resumes started in this session (not stored with the files).
+   * Applies to imports started in this session; each file keeps the choice it was imported
+   * with, so a resume (even after a reload) segments it the same way (SourceFile.segment).
    */
   splitLongSections = $state(false);
 

@@ -36,28 +36,63 @@ describe('WARC records with lying lengths', () => {
     expect(r.issues).toEqual([]);
   });
 
-  it('names the record whose Content-Length is too small and reads the next one', async () => {
-    const r = await readAllDocs(file('short.warc', ...three(-10)));
-    expect(r.docs.map((d) => d.url)).toEqual([
-      'https://1.example/',
-      'https://2.example/',
-      'https://3.example/',
-    ]);
-    expect(r.issues).toEqual([
-      {
-        source: 'short.warc',
-        record: 2,
-        message: expect.stringMatching(/^Content-Length is too small: 10 bytes follow the record/),
-      },
-    ]);
+  // Plain, one gzip member per record, and one gzip member for the whole file.
+  const layouts: [string, (records: Uint8Array[]) => Uint8Array[]][] = [
+    ['short.warc', (r) => r],
+    ['short.warc.gz', (r) => r.map((m) => gzipSync(m))],
+    ['whole.warc.gz', (r) => [gzipSync(join(...r))]],
+  ];
+  const urls = (r: { docs: { url?: string }[] }) => r.docs.map((d) => d.url);
+  const named = (n: number) =>
+    new RegExp(`^record ${n} \\(https://${n}\\.example/, <urn:uuid:[\\w-]+>\\)`);
+
+  it.each(layouts)('%s: names the record whose Content-Length is too small', async (name, lay) => {
+    const r = await readAllDocs(file(name, ...lay(three(-10))));
+    expect(urls(r)).toEqual(['https://1.example/', 'https://2.example/', 'https://3.example/']);
+    expect(r.issues).toHaveLength(1);
+    expect(r.issues[0]).toMatchObject({ source: name, record: 2 });
+    expect(r.issues[0].message).toMatch(named(2));
+    expect(r.issues[0].message).toMatch(/Content-Length is too small: 10 bytes follow where/);
   });
 
-  it('names the record swallowed by a Content-Length that is too large', async () => {
-    const r = await readAllDocs(file('long.warc', ...three(10)));
-    expect(r.docs.map((d) => d.url)).toEqual(['https://1.example/', 'https://2.example/']);
-    expect(r.issues[0]).toMatchObject({ source: 'long.warc', record: 3 });
-    expect(r.issues[0].message).toMatch(/does not start with a "WARC\/" line/);
+  it.each(layouts)(
+    '%s: a much too small length is one issue, not a phantom record',
+    async (name, lay) => {
+      const r = await readAllDocs(file(name, ...lay(three(-200))));
+      // Record 2 keeps too little text to be a document; record 3 is read whole.
+      expect(urls(r)).toEqual(['https://1.example/', 'https://3.example/']);
+      expect(r.docs[1].content).toBe(page(3));
+      expect(r.issues).toHaveLength(1);
+      expect(r.issues[0]).toMatchObject({ source: name, record: 2 });
+      expect(r.issues[0].message).toMatch(/Content-Length is too small: \d+ bytes follow/);
+      expect(r.stats.records).toBe(3);
+    },
+  );
+
+  it.each(layouts)('%s: names the record swallowed by a too-large length', async (name, lay) => {
+    const r = await readAllDocs(file(name, ...lay(three(10))));
+    expect(urls(r)).toEqual(['https://1.example/', 'https://2.example/']);
+    expect(r.issues).toHaveLength(1);
+    expect(r.issues[0]).toMatchObject({ source: name, record: 3 });
+    expect(r.issues[0].message).toMatch(named(3));
+    expect(r.issues[0].message).toMatch(
+      /does not start with a "WARC\/" line \(record 2 \(https:\/\/2\.example\/.*too large/,
+    );
   });
+
+  it.each(layouts)(
+    '%s: cuts a block that holds the next record at its start',
+    async (name, lay) => {
+      const r = await readAllDocs(file(name, ...lay(three(200))));
+      expect(urls(r)).toEqual(['https://1.example/', 'https://2.example/']);
+      // The text stops where record 3 begins: nothing of its headers leaks into record 2.
+      expect(r.docs[1].content).toBe(page(2));
+      expect(r.issues.map((i) => i.record)).toEqual([2, 3]);
+      expect(r.issues[0].message).toMatch(named(2));
+      expect(r.issues[0].message).toMatch(/Content-Length is too large: .* at byte \d+/);
+      expect(r.issues[1].message).toMatch(/record 3 skipped: .*record 2 .* too large/);
+    },
+  );
 
   it('reports a truncated gzip member with the byte where reading stopped', async () => {
     const members = three(0).map((m) => gzipSync(m));

@@ -20,6 +20,12 @@ import {
   type ReadContext,
 } from './context';
 import { htmlTitle } from './text';
+import {
+  BoundaryWatchingReader,
+  describeRecord,
+  hasWarcFields,
+  swallowedAt,
+} from './warc-boundaries';
 
 const HTML_TYPES = ['text/html', 'application/xhtml+xml'];
 
@@ -27,6 +33,9 @@ const HTML_TYPES = ['text/html', 'application/xhtml+xml'];
 interface RecordEnd {
   record: number;
   end: number;
+  header: WARCRecord;
+  /** Its block was seen to hold the start of the next record. */
+  swallowed?: boolean;
 }
 
 /**
@@ -55,7 +64,8 @@ export async function* readWarc(
     });
   }
   let total = base;
-  const parser = new WARCParser(countBytes(rest, (n) => (total = base + n)));
+  const reader = new BoundaryWatchingReader(countBytes(rest, (n) => (total = base + n)));
+  const parser = new WARCParser(reader);
   // Between records: "\r\n\r\n" in a plain file, nothing between gzip members.
   const separator = gzipped ? 0 : 4;
   const issue = (record: number, message: string) =>
@@ -65,32 +75,60 @@ export async function* readWarc(
   try {
     for await (const record of parser) {
       const offset = base + parser.offset;
+      // Bytes between the last record's declared end and this one: exact by offsets in a
+      // plain file; in a gzipped one (offsets are of members) the line warcio read after it.
+      const trailing = reader.takeTrailing();
+      const gap = last
+        ? gzipped
+          ? trailing
+          : Math.max(trailing, offset - last.end - separator)
+        : 0;
       seen++;
       if (offset < start) continue;
       checkCancel(ctx);
-      ctx.stats.records++;
-      // warcio only warns on the console when a Content-Length is wrong: here it is an issue.
-      if (last && offset > last.end + separator) {
+      const wellFormed = (record.warcHeaders.protocol ?? '').startsWith('WARC/');
+      const swallowed = last?.swallowed === true;
+      if (last && gap > 0 && !swallowed && (wellFormed || !hasWarcFields(record))) {
         issue(
           last.record,
-          `Content-Length is too small: ${offset - last.end - separator} bytes follow the record ` +
-            'before the next one; its text may be cut short',
+          `${describeRecord(last.record, last.header)}: Content-Length is too small: ` +
+            `${gap} bytes follow where it says its block ends` +
+            (wellFormed ? '' : ' (and more, read as a broken record and skipped)') +
+            '; its text may be cut short',
         );
+        if (!wellFormed) {
+          // The rest of the previous record's block, not a record of its own.
+          seen--;
+          await finish(record, offset, last.header);
+          continue;
+        }
       }
-      if (!(record.warcHeaders.protocol ?? '').startsWith('WARC/')) {
+      ctx.stats.records++;
+      if (!wellFormed) {
         issue(
           seen,
-          'record skipped: it does not start with a "WARC/" line (' +
-            (gzipped ? 'a truncated or corrupt gzip member, or ' : '') +
-            'the record before it may give a Content-Length that is too large and have swallowed its start)',
+          `${describeRecord(seen, record)} skipped: it does not start with a "WARC/" line (` +
+            (last && (gap > 0 || swallowed)
+              ? `${describeRecord(last.record, last.header)} gives a Content-Length that is ` +
+                'too large and swallowed its start)'
+              : (gzipped ? 'a truncated or corrupt gzip member, or ' : '') +
+                'the record before it may give a Content-Length that is too large and have ' +
+                'swallowed its start)'),
         );
-        await record.skipFully();
-        last = { record: seen, end: offset + parser.recordLength };
+        await finish(record, offset);
         continue;
       }
-      const doc = await documentOf(record, { file, offset, record: seen, wet }, ctx);
-      await record.skipFully();
-      last = { record: seen, end: offset + parser.recordLength };
+      const at: Place = { file, offset, record: seen, wet };
+      const doc = await documentOf(record, at, ctx);
+      await finish(record, offset);
+      if (at.swallowedAt !== undefined && last) {
+        last.swallowed = true;
+        issue(
+          seen,
+          `${describeRecord(seen, record)}: Content-Length is too large: its block holds the ` +
+            `start of the next record at byte ${at.swallowedAt}; its text is cut there`,
+        );
+      }
       if (doc) yield doc;
     }
   } catch (err) {
@@ -101,6 +139,13 @@ export async function* readWarc(
       file,
       record: seen + 1,
     });
+  }
+
+  /** Consumes the record and arms the check of what follows it. */
+  async function finish(record: WARCRecord, offset: number, header = record): Promise<void> {
+    await record.skipFully();
+    last = { record: seen, end: offset + parser.recordLength, header };
+    reader.arm();
   }
   const size = entry.blob && !sliced ? entry.blob.size : total;
   const end = last ? last.end + separator : start;
@@ -118,6 +163,8 @@ interface Place {
   offset: number;
   record: number;
   wet: boolean;
+  /** Set when the block holds the start of the next record: where it does. */
+  swallowedAt?: number;
 }
 
 /** The document of one record, or null (counted) when it holds no page text. */
@@ -146,7 +193,12 @@ async function documentOf(
       return null;
     }
   }
-  const body = await record.readFully(true);
+  let body = await record.readFully(true);
+  const cut = swallowedAt(body);
+  if (cut >= 0) {
+    at.swallowedAt = cut;
+    body = body.subarray(0, cut);
+  }
   const content = decodeBody(body, charsetOf(contentType), !at.wet, at, ctx);
   if (!content.trim()) {
     countSkip(ctx, 'empty-text');
