@@ -6,13 +6,7 @@
 // is committed to IndexedDB, so after a reload a stage left running or paused is offered to
 // continue, with the settings it started with (its lineage entry).
 import type { Engine } from '../engines/engine';
-import {
-  augmentLineage,
-  augmentStage,
-  DEFAULT_AUGMENT_SAMPLING,
-  type AugmentSettings,
-  type AugmentWay,
-} from '../pipeline/augment-stage';
+import { augmentLineage, augmentStage, type AugmentSettings } from '../pipeline/augment-stage';
 import {
   curateLineage,
   curateStage,
@@ -27,12 +21,10 @@ import {
   type RunSummary,
 } from '../pipeline/method-service';
 import type { StageRunProgress } from '../pipeline/stage-runner';
-import { FAST_RATING_PREFIX } from '../method/prompts';
 import { seedInstruction } from '../train/data';
 import {
   curateStageName,
   type ModelRole,
-  type RatingMode,
   type RoleAssignment,
   type RoleAssignments,
   type Run,
@@ -43,6 +35,13 @@ import type { Store } from '../store';
 import type { JobsState } from './jobs.svelte';
 import { describeError } from './ports';
 import { chainOf, type ChainLink } from './run-chain';
+import {
+  defaultAugmentForm,
+  defaultCurateForm,
+  type AugmentForm,
+  type CurateForm,
+} from './run-forms';
+import { chosenRater, raterOptions, type RaterOption } from './rater-choice';
 import { CancelledError } from '../protocol/errors';
 
 /** The store verbs this state uses (src/lib/store satisfies it). */
@@ -54,56 +53,14 @@ export type LoadRoleModel = (
   assignment: RoleAssignment | undefined,
 ) => Promise<{ engine: Engine; model: MethodModel }>;
 
-export interface AugmentForm {
-  way: AugmentWay;
-  /** Instruct way: how many seed pairs to show (0 = zero-shot). */
-  shots: number;
-  temperature: number;
-  topP: number;
-  maxTokens: number;
-  seed: number;
-  batchSize: number;
+/** The rater a curation recorded in its settings (lineage), so a resume uses it again. */
+interface RaterRecord {
+  id: string;
+  label: string;
+  /** null: the rater role as assigned when the stage (re)starts. */
+  assignment: RoleAssignment | null;
 }
-
-export interface CurateForm {
-  iteration: number;
-  mode: RatingMode;
-  /** Paper mode keeps score ≥ k (main setting k = 5). */
-  k: number;
-  /** Fast mode keeps by expected score or by P(5), at least `fastAtLeast`. */
-  fastBy: 'expected' | 'p5';
-  fastAtLeast: number;
-  temperature: number;
-  maxTokens: number;
-  batchSize: number;
-}
-
-export const defaultAugmentForm = (): AugmentForm => ({
-  way: 'backward-adapter',
-  shots: 3,
-  temperature: DEFAULT_AUGMENT_SAMPLING.temperature,
-  topP: DEFAULT_AUGMENT_SAMPLING.topP,
-  maxTokens: DEFAULT_AUGMENT_SAMPLING.maxTokens,
-  seed: DEFAULT_AUGMENT_SAMPLING.seed,
-  batchSize: 8,
-});
-
-export const defaultCurateForm = (): CurateForm => ({
-  iteration: 1,
-  mode: 'paper',
-  k: 5,
-  fastBy: 'expected',
-  fastAtLeast: 4.5,
-  temperature: DEFAULT_CURATE_SAMPLING.temperature,
-  maxTokens: DEFAULT_CURATE_SAMPLING.maxTokens,
-  batchSize: 8,
-});
-
-/** The fast-mode prompt variant, in words, for the Curate screen. */
-export const FAST_MODE_VARIANT =
-  `The paper's rating prompt, verbatim, as the user turn; the assistant turn starts with ` +
-  `"${FAST_RATING_PREFIX}" and the probabilities of "1".."5" as the next text are read in one ` +
-  `forward pass. No reasoning is written, unlike the paper, which asks for reasoning first.`;
+type RaterSettings = { rater?: RaterRecord };
 
 /** A stage of the run that stopped before its end: offered to continue after a reload. */
 export interface UnfinishedStage {
@@ -128,6 +85,8 @@ export class RunState {
 
   run: Run | null = $derived(this.runs.find((r) => r.id === this.runId) ?? null);
   chain: ChainLink[] = $derived(chainOf(this.summary, this.run?.config.lineage));
+  /** The rater the user picked on the Curate screen (RaterOption.id); null = the default. */
+  raterPick = $state<string | null>(null);
 
   constructor(
     private readonly store: RunStore,
@@ -140,9 +99,20 @@ export class RunState {
     private readonly onChanged?: () => void,
   ) {}
 
+  /** Who can rate: the rater role, and the run's own M_t (rater-choice.ts). */
+  get raterOptions(): RaterOption[] {
+    return raterOptions(this.run?.config.lineage, this.roles()?.rater, this.fakeEngines);
+  }
+
+  /** Who rates iteration t: the pick, else the run's M_{t-1}, else the rater role (§3). */
+  get rater(): RaterOption {
+    return chosenRater(this.curateForm.iteration, this.raterOptions, this.raterPick);
+  }
+
   /** What a role still needs before its stage can run, or null. */
   missingRole(role: ModelRole): string | null {
     if (this.fakeEngines || this.roles()?.[role]) return null;
+    if (role === 'rater' && this.rater.assignment) return null;
     const name = role === 'backward' ? 'backward model (M_yx)' : 'rater (M0, M1, ...)';
     return `No ${name} is assigned: assign one in the Models step.`;
   }
@@ -241,8 +211,11 @@ export class RunState {
 
   startCurate(): Promise<void> {
     const f = $state.snapshot(this.curateForm) as CurateForm;
+    const rater = $state.snapshot(this.rater) as RaterOption;
     return this.runStage(curateStageName(f.iteration, f.mode), async () => {
-      const settings: CurateSettings = {
+      const settings: CurateSettings & { rater: RaterRecord } = {
+        // Who rates, as chosen: a resume after a reload loads this one again.
+        rater: { id: rater.id, label: rater.label, assignment: rater.assignment ?? null },
         iteration: f.iteration,
         mode: f.mode,
         sampling: {
@@ -261,7 +234,7 @@ export class RunState {
     return this.runStage(stage, async () => {
       const entry = this.run?.config.lineage?.find((l) => l.stage === stage);
       if (!entry?.settings) throw new Error(`No recorded settings for stage ${stage}`);
-      return entry.settings as unknown as AugmentSettings | CurateSettings;
+      return entry.settings as unknown as AugmentSettings | (CurateSettings & RaterSettings);
     });
   }
 
@@ -277,7 +250,7 @@ export class RunState {
 
   private async runStage(
     stage: StageName,
-    settingsFor: () => Promise<AugmentSettings | CurateSettings>,
+    settingsFor: () => Promise<AugmentSettings | (CurateSettings & RaterSettings)>,
   ): Promise<void> {
     const runId = this.runId;
     const ws = this.workspaceId();
@@ -294,7 +267,9 @@ export class RunState {
     const label = `${stage === 'augment' ? 'Augment' : 'Curate'} · ${this.run?.name ?? runId}`;
     const { job, result } = this.jobs.start(label, async (ctx) => {
       const settings = await settingsFor();
-      const { engine, model } = await this.loadModel(role, this.roles()?.[role]);
+      // A curation rates with the rater it recorded (the run's M_t, or the role as assigned).
+      const chosen = 'rater' in settings ? settings.rater?.assignment : null;
+      const { engine, model } = await this.loadModel(role, chosen ?? this.roles()?.[role]);
       const onProgress = (p: StageRunProgress) => {
         this.progress = p;
         ctx.onProgress(p);
@@ -360,3 +335,5 @@ function isUnfinished(s: StageState): boolean {
 export type { RunSummary, KeepRule };
 export { chainOf, type ChainLink } from './run-chain';
 export { TRUNCATION_RULE } from '../pipeline/augment-stage';
+export * from './run-forms';
+export type { RaterOption } from './rater-choice';
