@@ -14,6 +14,8 @@ export interface AugmentForm {
   maxTokens: number;
   seed: number;
   batchSize: number;
+  /** Only the first N kept segments (0 = all): a sample to try the model on first. */
+  limit: number;
 }
 
 export interface CurateForm {
@@ -37,6 +39,7 @@ export const defaultAugmentForm = (): AugmentForm => ({
   maxTokens: DEFAULT_AUGMENT_SAMPLING.maxTokens,
   seed: DEFAULT_AUGMENT_SAMPLING.seed,
   batchSize: 8,
+  limit: 0,
 });
 
 export const defaultCurateForm = (): CurateForm => ({

@@ -204,6 +204,7 @@ export class RunState {
           seed: f.seed,
         },
         batchSize: f.batchSize,
+        ...(f.limit > 0 ? { limit: f.limit } : {}),
       };
       return settings;
     });
