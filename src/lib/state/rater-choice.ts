@@ -4,7 +4,9 @@
 // 'train' lineage entry, written by train-service when a training is started with the run), on
 // the base model it was trained on. The user can still pick another rater (the role, or another
 // of the run's trained adapters); whichever rates is recorded in the curation's lineage.
-import type { RoleAssignment, StageLineage } from '../domain';
+// Likewise the backward model of augmentation (§2.2) defaults to the run's own M_yx (the
+// adapter trained from this run on the reversed seed pairs, from the Augment screen).
+import type { RoleAssignment, StageKind, StageLineage } from '../domain';
 
 /** One choice of rater offered on the Curate screen. */
 export interface RaterOption {
@@ -26,13 +28,17 @@ function baseSource(entry: StageLineage): RoleAssignment['source'] {
 }
 
 /**
- * The run's trained adapters that can rate (train entries of seed+curated or seed mode: M_t
- * for t = iteration), newest last; M_yx (train-backward) writes instructions and never rates.
+ * The run's trained adapters of one kind, newest last: 'train' entries (seed or seed+curated
+ * mode: M_t for t = iteration) rate; 'train-backward' (M_yx) writes instructions.
  */
-function trainedRaters(lineage: StageLineage[], role: RoleAssignment | undefined): RaterOption[] {
+function trainedModels(
+  lineage: StageLineage[],
+  role: RoleAssignment | undefined,
+  kind: Extract<StageKind, 'train' | 'train-backward'>,
+): RaterOption[] {
   const byCheckpoint = new Map<string, RaterOption>();
   for (const entry of lineage) {
-    if (entry.kind !== 'train' || !entry.adapterCheckpointId || !entry.model) continue;
+    if (entry.kind !== kind || !entry.adapterCheckpointId || !entry.model) continue;
     const sameBase = role?.modelId === entry.model.id && role.engine === 'onnx';
     const assignment: RoleAssignment = {
       // On the role's own base model the role's settings (dtype, source) carry over.
@@ -47,7 +53,7 @@ function trainedRaters(lineage: StageLineage[], role: RoleAssignment | undefined
       adapterCheckpointId: entry.adapterCheckpointId,
       assignedAt: 0,
     };
-    const chainName = `M${entry.iteration}`;
+    const chainName = kind === 'train' ? `M${entry.iteration}` : 'M_yx';
     byCheckpoint.set(entry.adapterCheckpointId, {
       id: `run:${entry.adapterCheckpointId}`,
       label: `${chainName} of this run: ${entry.model.id} + adapter ${entry.adapterCheckpointId}`,
@@ -58,14 +64,18 @@ function trainedRaters(lineage: StageLineage[], role: RoleAssignment | undefined
   return [...byCheckpoint.values()];
 }
 
-/** The rater role as an option, labelled with what it is assigned to. */
-function roleOption(role: RoleAssignment | undefined, fake: boolean): RaterOption {
+/** A role as an option, labelled with what it is assigned to. */
+function roleOption(
+  role: RoleAssignment | undefined,
+  fake: boolean,
+  name: 'rater' | 'backward' = 'rater',
+): RaterOption {
   const what = role
     ? `${role.modelId} on ${role.engine}${role.adapterCheckpointId ? ` + adapter ${role.adapterCheckpointId}` : ''}`
     : fake
-      ? 'the fake rater (demo mode)'
+      ? `the fake ${name} model (demo mode)`
       : 'not assigned';
-  return { id: ROLE_RATER_ID, label: `The rater role (Models): ${what}`, assignment: undefined };
+  return { id: ROLE_RATER_ID, label: `The ${name} role (Models): ${what}`, assignment: undefined };
 }
 
 /** Every rater the Curate screen offers for this run: the role first, then the run's M_t. */
@@ -74,7 +84,28 @@ export function raterOptions(
   role: RoleAssignment | undefined,
   fake: boolean,
 ): RaterOption[] {
-  return [roleOption(role, fake), ...trainedRaters(lineage ?? [], role)];
+  return [roleOption(role, fake), ...trainedModels(lineage ?? [], role, 'train')];
+}
+
+/** Every backward model the Augment screen offers: the role first, then the run's M_yx. */
+export function backwardOptions(
+  lineage: StageLineage[] | undefined,
+  role: RoleAssignment | undefined,
+  fake: boolean,
+): RaterOption[] {
+  return [
+    roleOption(role, fake, 'backward'),
+    ...trainedModels(lineage ?? [], role, 'train-backward'),
+  ];
+}
+
+/** The backward model: the pick if still offered, else the run's newest M_yx, else the role. */
+export function chosenBackward(options: RaterOption[], picked: string | null): RaterOption {
+  return (
+    options.find((o) => o.id === picked) ??
+    options.filter((o) => o.chainName === 'M_yx').at(-1) ??
+    options[0]!
+  );
 }
 
 /**

@@ -41,7 +41,14 @@ import {
   type AugmentForm,
   type CurateForm,
 } from './run-forms';
-import { chosenRater, raterOptions, type RaterOption } from './rater-choice';
+import {
+  backwardOptions,
+  chosenBackward,
+  chosenRater,
+  raterOptions,
+  ROLE_RATER_ID,
+  type RaterOption,
+} from './rater-choice';
 import { CancelledError } from '../protocol/errors';
 
 /** The store verbs this state uses (src/lib/store satisfies it). */
@@ -53,14 +60,14 @@ export type LoadRoleModel = (
   assignment: RoleAssignment | undefined,
 ) => Promise<{ engine: Engine; model: MethodModel }>;
 
-/** The rater a curation recorded in its settings (lineage), so a resume uses it again. */
-interface RaterRecord {
+/** The model a stage recorded in its settings (lineage), so a resume uses it again. */
+interface ModelRecord {
   id: string;
   label: string;
   /** null: the rater role as assigned when the stage (re)starts. */
   assignment: RoleAssignment | null;
 }
-type RaterSettings = { rater?: RaterRecord };
+type ModelSettings = { model?: ModelRecord };
 
 /** A stage of the run that stopped before its end: offered to continue after a reload. */
 export interface UnfinishedStage {
@@ -87,6 +94,7 @@ export class RunState {
   chain: ChainLink[] = $derived(chainOf(this.summary, this.run?.config.lineage));
   /** The rater the user picked on the Curate screen (RaterOption.id); null = the default. */
   raterPick = $state<string | null>(null);
+  backwardPick = $state<string | null>(null);
 
   constructor(
     private readonly store: RunStore,
@@ -109,10 +117,30 @@ export class RunState {
     return chosenRater(this.curateForm.iteration, this.raterOptions, this.raterPick);
   }
 
+  /** Who writes instructions: the pick, else the run's M_yx, else the backward role (§2.2). */
+  get backward(): RaterOption {
+    const options = backwardOptions(
+      this.run?.config.lineage,
+      this.roles()?.backward,
+      this.fakeEngines,
+    );
+    return chosenBackward(options, this.backwardPick);
+  }
+
+  get backwardOptions(): RaterOption[] {
+    return backwardOptions(this.run?.config.lineage, this.roles()?.backward, this.fakeEngines);
+  }
+
   /** What a role still needs before its stage can run, or null. */
   missingRole(role: ModelRole): string | null {
     if (this.fakeEngines || this.roles()?.[role]) return null;
     if (role === 'rater' && this.rater.assignment) return null;
+    if (
+      role === 'backward' &&
+      this.augmentForm.way === 'backward-adapter' &&
+      this.backward.assignment
+    )
+      return null;
     const name = role === 'backward' ? 'backward model (M_yx)' : 'rater (M0, M1, ...)';
     return `No ${name} is assigned: assign one in the Models step.`;
   }
@@ -185,8 +213,11 @@ export class RunState {
   }
 
   startAugment(): Promise<void> {
+    const f = $state.snapshot(this.augmentForm) as AugmentForm;
+    // The paper's way defaults to the run's own M_yx; the instruct way uses the role.
+    const chosen = $state.snapshot(this.backward) as RaterOption;
+    const backward = f.way === 'backward-adapter' ? chosen : null;
     return this.runStage('augment', async () => {
-      const f = $state.snapshot(this.augmentForm) as AugmentForm;
       const ws = this.workspaceId()!;
       const examples =
         f.way === 'instruct'
@@ -194,7 +225,7 @@ export class RunState {
               .slice(0, f.shots)
               .map((s) => ({ instruction: seedInstruction(s), output: s.output }))
           : [];
-      const settings: AugmentSettings = {
+      const settings: AugmentSettings & { model: ModelRecord } = {
         way: f.way,
         examples,
         sampling: {
@@ -205,6 +236,11 @@ export class RunState {
         },
         batchSize: f.batchSize,
         ...(f.limit > 0 ? { limit: f.limit } : {}),
+        model: {
+          id: backward?.id ?? ROLE_RATER_ID,
+          label: backward?.label ?? 'the backward role',
+          assignment: backward?.assignment ?? null,
+        },
       };
       return settings;
     });
@@ -214,9 +250,9 @@ export class RunState {
     const f = $state.snapshot(this.curateForm) as CurateForm;
     const rater = $state.snapshot(this.rater) as RaterOption;
     return this.runStage(curateStageName(f.iteration, f.mode), async () => {
-      const settings: CurateSettings & { rater: RaterRecord } = {
+      const settings: CurateSettings & { model: ModelRecord } = {
         // Who rates, as chosen: a resume after a reload loads this one again.
-        rater: { id: rater.id, label: rater.label, assignment: rater.assignment ?? null },
+        model: { id: rater.id, label: rater.label, assignment: rater.assignment ?? null },
         iteration: f.iteration,
         mode: f.mode,
         sampling: {
@@ -235,7 +271,7 @@ export class RunState {
     return this.runStage(stage, async () => {
       const entry = this.run?.config.lineage?.find((l) => l.stage === stage);
       if (!entry?.settings) throw new Error(`No recorded settings for stage ${stage}`);
-      return entry.settings as unknown as AugmentSettings | (CurateSettings & RaterSettings);
+      return entry.settings as unknown as (AugmentSettings | CurateSettings) & ModelSettings;
     });
   }
 
@@ -251,7 +287,7 @@ export class RunState {
 
   private async runStage(
     stage: StageName,
-    settingsFor: () => Promise<AugmentSettings | (CurateSettings & RaterSettings)>,
+    settingsFor: () => Promise<(AugmentSettings | CurateSettings) & ModelSettings>,
   ): Promise<void> {
     const runId = this.runId;
     const ws = this.workspaceId();
@@ -268,8 +304,8 @@ export class RunState {
     const label = `${stage === 'augment' ? 'Augment' : 'Curate'} · ${this.run?.name ?? runId}`;
     const { job, result } = this.jobs.start(label, async (ctx) => {
       const settings = await settingsFor();
-      // A curation rates with the rater it recorded (the run's M_t, or the role as assigned).
-      const chosen = 'rater' in settings ? settings.rater?.assignment : null;
+      // A stage runs on the model it recorded (the run's M_yx / M_t, or the role as assigned).
+      const chosen = settings.model?.assignment;
       const { engine, model } = await this.loadModel(role, chosen ?? this.roles()?.[role]);
       const onProgress = (p: StageRunProgress) => {
         this.progress = p;

@@ -8,6 +8,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
+  backwardOptions,
+  chosenBackward,
   chosenRater,
   defaultRaterId,
   raterOptions,
@@ -86,6 +88,19 @@ describe('rater choice', () => {
     expect(chosenRater(1, options, 'run:m1-old').id).toBe('run:m1-old');
     expect(chosenRater(2, options, 'run:gone').id).toBe('run:m1');
   });
+
+  it('the backward model defaults to the run’s newest M_yx, else the backward role', () => {
+    const options = backwardOptions(lineage, role, false);
+    expect(options.map((o) => o.id)).toEqual([ROLE_RATER_ID, 'run:myx']);
+    expect(options[0].label).toBe('The backward role (Models): tiny-llama on onnx');
+    expect(chosenBackward(options, null)).toMatchObject({
+      id: 'run:myx',
+      chainName: 'M_yx',
+      assignment: { modelId: 'tiny-llama', source: 'local', adapterCheckpointId: 'myx' },
+    });
+    expect(chosenBackward(options, ROLE_RATER_ID).id).toBe(ROLE_RATER_ID);
+    expect(chosenBackward(backwardOptions([], role, false), null).id).toBe(ROLE_RATER_ID);
+  });
 });
 
 const DEMO = join(process.cwd(), 'public/demo');
@@ -94,8 +109,8 @@ const notes = readdirSync(DEMO)
   .slice(0, 2)
   .map((f) => readFileSync(join(DEMO, f), 'utf8'));
 
-describe('RunState re-rating with the run’s M1', () => {
-  it('rates iteration 2 with M1 by default, records it, and resumes with the recorded rater', async () => {
+describe('RunState on the run’s own models', () => {
+  it('augments with the run’s M_yx, rates iteration 2 with its M1, records both, resumes with them', async () => {
     const { store } = await freshStore();
     const ws = await store.workspaces.create('w');
     await store.seeds.addMany(ws.id, [
@@ -124,7 +139,19 @@ describe('RunState re-rating with the run’s M1', () => {
     const run = make();
     await run.load();
     await run.createRun('r');
+    // M_yx trained from this run (the Augment screen's button) writes its instructions.
+    await store.runs.appendLineage(run.runId!, {
+      ...train(0, 'ckpt-myx', 'fake-backward'),
+      kind: 'train-backward',
+    });
+    await run.refresh();
+    expect(run.backward.id).toBe('run:ckpt-myx');
     await run.startAugment();
+    expect(loads.at(-1)).toMatchObject({ adapterCheckpointId: 'ckpt-myx' });
+    const augmented = (await store.runs.get(run.runId!))!.config.lineage!.find(
+      (l) => l.kind === 'augment',
+    );
+    expect(augmented).toMatchObject({ adapterCheckpointId: 'ckpt-myx' });
     await run.startCurate();
     expect(run.error).toBeNull();
     expect(run.rater.id).toBe(ROLE_RATER_ID);
@@ -144,7 +171,7 @@ describe('RunState re-rating with the run’s M1', () => {
     const got = (await store.runs.get(run.runId!))!;
     const entry = got.config.lineage!.find((l) => l.stage === 'curate-2-paper')!;
     expect(entry).toMatchObject({ adapterCheckpointId: 'ckpt-m1', model: { id: 'fake-rater' } });
-    expect(entry.settings).toMatchObject({ rater: { id: 'run:ckpt-m1' } });
+    expect(entry.settings).toMatchObject({ model: { id: 'run:ckpt-m1' } });
     const rated = (await store.candidates.listByRun(run.runId!)).filter((c) => !c.filterReason);
     expect(rated.length).toBeGreaterThan(0);
     for (const c of rated)
