@@ -58,12 +58,10 @@ test('a created workspace is still there after a reload', async ({ page }) => {
   await expect(page.getByTestId('workspace-select').locator('option:checked')).toHaveText(
     'Gardening notes',
   );
-  // Steps that are not built say so; empty steps say what they need.
+  // Every step is built: none says "not built"; an empty step says what it needs.
   await page.getByTestId('nav-export').click();
-  await expect(page.getByTestId('step-not-built')).toContainText('Not built yet');
-  await expect(page.getByTestId('step-needs')).toContainText(
-    'needs curated pairs or a trained adapter',
-  );
+  await expect(page.getByTestId('step-not-built')).toHaveCount(0);
+  await expect(page.getByTestId('step-needs')).toContainText('needs candidate pairs from Augment');
 });
 
 test('a crashing worker surfaces a readable error and the app keeps working', async ({ page }) => {

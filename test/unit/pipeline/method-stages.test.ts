@@ -240,6 +240,43 @@ describe('augment stage (§2.2)', () => {
     // Lineage recorded once, not once per resume.
     expect((await store.runs.get(run.id))?.config.lineage).toHaveLength(1);
   });
+
+  it('a segment limit takes the first N kept segments, across batches and a pause', async () => {
+    const { store, ws, kept, newRun } = await setUp();
+    const limited = { ...augmentSettings, limit: BATCH + 1 };
+    const run = await newRun();
+    const def = augmentStage(store, { workspaceId: ws.id, runId: run.id }, model('M_yx'), limited);
+    expect(await def.countAll()).toBe(BATCH + 1);
+    const first = await def.listAfter(undefined, BATCH);
+    expect(first.map((s) => s.id)).toEqual(kept.slice(0, BATCH).map((s) => s.id));
+    const rest = await def.listAfter(first.at(-1)!.id, BATCH);
+    expect(rest.map((s) => s.id)).toEqual([kept[BATCH].id]);
+    expect(await def.listAfter(rest[0].id, BATCH)).toEqual([]);
+
+    const pause = new AbortController();
+    const m = model('M_yx');
+    const engine = await engineFor('M_yx');
+    const stage = (opts = {}) =>
+      runMethodStage(
+        store,
+        engine,
+        run.id,
+        augmentStage(store, { workspaceId: ws.id, runId: run.id }, m, limited),
+        augmentLineage(m, limited),
+        { locks: null, ...opts },
+      );
+    const onProgress = (p: { done: number }) => p.done === BATCH && pause.abort();
+    expect((await stage({ pause: pause.signal, onProgress })).status).toBe('paused');
+    expect((await stage()).status).toBe('done');
+    const written = (await store.candidates.listByRun(run.id)).map((c) => c.segmentId).sort();
+    expect(written).toEqual(
+      kept
+        .slice(0, BATCH + 1)
+        .map((s) => s.id)
+        .sort(),
+    );
+    expect((await store.runs.get(run.id))?.stages.augment).toMatchObject({ done: BATCH + 1 });
+  });
 });
 
 describe('curate stage (§2.3)', () => {

@@ -245,6 +245,8 @@ describe('checkpoint meta', () => {
         iteration: 2,
         adapterCheckpointId: attached[0].id,
         model: { id: 'tiny/llama' },
+        // The base's source, so the run's M2 can rate on it (state/rater-choice.ts).
+        settings: expect.objectContaining({ baseModel: { source: 'hf', id: 'tiny/llama' } }),
       }),
     ]);
   });
