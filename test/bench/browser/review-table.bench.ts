@@ -11,6 +11,7 @@
 import { flushSync, mount, unmount } from 'svelte';
 import { expect, it } from 'vitest';
 import type { Candidate, Rating } from '../../../src/lib/domain';
+import { ReviewModel } from '../../../src/lib/method/review-model';
 import { anyFilter } from '../../../src/lib/method/review-rows';
 import { ReviewState, type ReviewStore } from '../../../src/lib/state/review.svelte';
 import ReviewTable from '../../../src/ui/components/review/ReviewTable.svelte';
@@ -128,6 +129,18 @@ it('review table: first paint, filter, search and scroll at 100k candidates', as
   // Collect the dropped pages first (the runner starts Chromium with --expose-gc).
   (globalThis as { gc?: () => void }).gc?.();
   const heap = heapMB();
+  // The same rows added to a bare model (no re-filtering per page): what the load costs
+  // beyond building rows and index.
+  const bare = new ReviewModel();
+  let bareMs = 0;
+  for (let start = 0; start < N; start += 500) {
+    const page = Array.from({ length: Math.min(500, N - start) }, (_, k) => candidate(start + k));
+    const t = performance.now();
+    for (const c of page) bare.add(c);
+    bareMs += performance.now() - t;
+  }
+  bare.compact();
+  expect(bare.rows).toHaveLength(N);
 
   const target = document.createElement('div');
   target.style.width = '1200px';
@@ -200,6 +213,13 @@ it('review table: first paint, filter, search and scroll at 100k candidates', as
       'ms',
       undefined,
       `pages of 500 as the state reads them; generating the candidates not counted (${genMs().toFixed(0)} ms)`,
+    ),
+    measure(
+      'review table: rows + index alone (ReviewModel.add)',
+      bareMs,
+      'ms',
+      undefined,
+      'the same candidates, no publish per page; load / this = what re-publishing costs',
     ),
     measure(
       'review table: JS heap after load',
