@@ -1,4 +1,5 @@
 /// <reference types="vitest/config" />
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { svelteTesting } from '@testing-library/svelte/vite';
@@ -29,5 +30,9 @@ export default defineConfig({
     environment: 'node',
     setupFiles: ['test/unit/setup/svelte-cleanup.ts'],
     testTimeout: 30_000,
+    // vitest's default is one worker per core but one; on CI's 2 cores that is a single worker
+    // while the main process idles. With two there the whole unit run took 334 s on a quiet
+    // machine (the CI run before it, one worker, partly loaded machine: 618 s), all passing.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
   },
 });

@@ -76,7 +76,7 @@ describe('ingest pool in Chromium', () => {
     );
   });
 
-  it("the app's ingest worker starts its own pool and stores the same records", async () => {
+  it("the app's ingest worker (pooled where the machine has more than 2 cores) stores the same records", async () => {
     const serial = await inPage(1, 200);
     const serialRes = await serial.run;
     const { store, ws, db } = await freshDb(defaultDbName);

@@ -29,9 +29,13 @@ export type SegmenterResponse =
   | { seq: number; docs: PreparedDocument[]; signatures: Uint32Array; busyMs: number }
   | { seq: number; failure: SerializedError };
 
-/** Workers for a machine: one per logical core, at most `cap` (1 = no pool). */
+/**
+ * Workers for a machine: one per logical core but the writer's, at most `cap` (1 = no pool).
+ * Measured on 2 cores (npm run bench -- ingest, quiet machine): 2 segmenters beside the
+ * writer ran at 0.84x (JSONL) and 0.94x (HTML) of the serial path, so 2 cores get none.
+ */
 export function poolSizeFor(hardwareConcurrency: number | undefined, cap = 8): number {
-  return Math.max(1, Math.min(cap, Math.floor(hardwareConcurrency ?? 1)));
+  return Math.max(1, Math.min(cap, Math.floor(hardwareConcurrency ?? 1) - 1));
 }
 
 interface Job {
