@@ -17,40 +17,11 @@ import { ReviewState, type ReviewStore } from '../../../src/lib/state/review.sve
 import ReviewTable from '../../../src/ui/components/review/ReviewTable.svelte';
 import { heapMB, record } from '../record-browser';
 import { measure, type BenchResult } from '../result';
+import { rng, text, WORDS } from '../review-text';
 
 const N = Number(import.meta.env.VITE_BENCH_REVIEW_ROWS ?? 100_000);
 const PAINT_MS = 1000;
 const INTERACT_MS = 100;
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-// 20,000 made-up words with a Zipf-like skew: common and rare words, as in a real corpus.
-const SYL = ['ka', 'lo', 'mi', 'ter', 'san', 'vel', 'dro', 'pun', 'est', 'gra', 'ion', 'ül', 'or'];
-const WORDS = Array.from({ length: 20_000 }, (_, i) => {
-  const r = rng(i + 1);
-  let w = '';
-  for (let k = 0, n = 1 + Math.floor(r() * 4); k < n; k++) w += SYL[Math.floor(r() * SYL.length)];
-  return w;
-});
-
-function text(r: () => number, chars: number): string {
-  const parts: string[] = [];
-  let len = 0;
-  while (len < chars) {
-    const w = WORDS[Math.floor(WORDS.length * r() ** 3)];
-    parts.push(w);
-    len += w.length + 1;
-  }
-  return parts.join(' ');
-}
 
 const paper = (rater: string, iteration: number, r: () => number): Rating => ({
   rater,

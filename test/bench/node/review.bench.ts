@@ -14,6 +14,7 @@ import type { Candidate, Rating } from '../../../src/lib/domain';
 import { ReviewModel } from '../../../src/lib/method/review-model';
 import { anyFilter } from '../../../src/lib/method/review-rows';
 import { measure, type BenchResult } from '../result';
+import { rng, text, WORDS } from '../review-text';
 import { record } from '../record-node';
 
 const N = 100_000;
@@ -22,37 +23,6 @@ const TARGET_MS = 100;
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-// 20,000 made-up words drawn with a Zipf-like skew, plus a number per passage: a vocabulary
-// the size of a real corpus's, with common and rare words.
-const SYL = ['ka', 'lo', 'mi', 'ter', 'san', 'vel', 'dro', 'pun', 'est', 'gra', 'ion', 'ül', 'or'];
-const WORDS = Array.from({ length: 20_000 }, (_, i) => {
-  const r = rng(i + 1);
-  let w = '';
-  for (let k = 0, n = 1 + Math.floor(r() * 4); k < n; k++) w += SYL[Math.floor(r() * SYL.length)];
-  return w;
-});
-
-function text(r: () => number, chars: number): string {
-  const parts: string[] = [];
-  let len = 0;
-  while (len < chars) {
-    const w = WORDS[Math.floor(WORDS.length * r() ** 3)];
-    parts.push(w);
-    len += w.length + 1;
-  }
-  return parts.join(' ');
-}
 
 const rating = (iteration: number, mode: 'paper' | 'fast', r: () => number): Rating => {
   if (mode === 'paper')
