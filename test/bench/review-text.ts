@@ -1,6 +1,7 @@
 // Made-up text for the Review benches (Node: review.bench.ts; Chromium: review-table.bench.ts):
 // 20,000 words drawn with a Zipf-like skew, a vocabulary the size of a real corpus's, with
 // common and rare words, so the word index is as large as a real run's.
+import type { Candidate, Rating } from '../../src/lib/domain';
 import { mulberry32 } from '../../src/lib/engines/generation/rng';
 
 export const rng = mulberry32;
@@ -23,4 +24,34 @@ export function text(r: () => number, chars: number): string {
     len += w.length + 1;
   }
   return parts.join(' ');
+}
+
+/**
+ * Candidate i of a generated run: an instruction of 60-170 characters (mean about 115, the
+ * paper's A_5 mean, v1 Table 2) and a passage of `outputChars` characters plus its number.
+ */
+export function generatedCandidate(
+  i: number,
+  r: () => number,
+  outputChars: number,
+  /** Drawn after the texts, from the same generator. */
+  ratings: (r: () => number) => Rating[],
+  filterReason?: string,
+): Candidate {
+  const output = `${text(r, outputChars)} ${i}`;
+  const instruction = text(r, 60 + Math.floor(r() * 110));
+  return {
+    id: `c${String(i).padStart(6, '0')}`,
+    workspaceId: 'w',
+    runId: 'r',
+    segmentId: `s${i}`,
+    documentId: `d${i >> 4}`,
+    headerPath: ['Doc', 'Section'],
+    output,
+    rawInstruction: '',
+    instruction,
+    producedBy: 'M_yx',
+    ratings: ratings(r),
+    ...(filterReason ? { filterReason } : {}),
+  };
 }

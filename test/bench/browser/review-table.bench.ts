@@ -17,7 +17,7 @@ import { ReviewState, type ReviewStore } from '../../../src/lib/state/review.sve
 import ReviewTable from '../../../src/ui/components/review/ReviewTable.svelte';
 import { heapMB, record } from '../record-browser';
 import { measure, type BenchResult } from '../result';
-import { rng, text, WORDS } from '../review-text';
+import { generatedCandidate, rng, WORDS } from '../review-text';
 
 const N = Number(import.meta.env.VITE_BENCH_REVIEW_ROWS ?? 100_000);
 const PAINT_MS = 1000;
@@ -34,20 +34,15 @@ const paper = (rater: string, iteration: number, r: () => number): Rating => ({
 
 function candidate(i: number): Candidate {
   const r = rng(1000 + i);
-  return {
-    id: `c${String(i).padStart(6, '0')}`,
-    workspaceId: 'w',
-    runId: 'r',
-    segmentId: `s${i}`,
-    documentId: `d${i >> 4}`,
-    headerPath: ['Doc', 'Section'],
-    output: `${text(r, 600 + Math.floor(r() * 2400))} ${i}`,
-    rawInstruction: '',
-    instruction: text(r, 60 + Math.floor(r() * 110)),
-    producedBy: 'M_yx',
-    ratings: [paper('M0', 1, r), paper('M1', 2, r)],
-    ...(i % 40 === 0 ? { filterReason: i % 80 === 0 ? 'too-short' : 'duplicate' } : {}),
-  };
+  const outputChars = 600 + Math.floor(r() * 2400);
+  const reason = i % 40 === 0 ? (i % 80 === 0 ? 'too-short' : 'duplicate') : undefined;
+  return generatedCandidate(
+    i,
+    r,
+    outputChars,
+    (r) => [paper('M0', 1, r), paper('M1', 2, r)],
+    reason,
+  );
 }
 
 /** A store whose pages are generated on demand; generation time is kept apart. */

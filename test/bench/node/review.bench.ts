@@ -14,7 +14,7 @@ import type { Candidate, Rating } from '../../../src/lib/domain';
 import { ReviewModel } from '../../../src/lib/method/review-model';
 import { anyFilter } from '../../../src/lib/method/review-rows';
 import { measure, type BenchResult } from '../result';
-import { rng, text, WORDS } from '../review-text';
+import { generatedCandidate, rng, WORDS } from '../review-text';
 import { record } from '../record-node';
 
 const N = 100_000;
@@ -51,20 +51,14 @@ const rating = (iteration: number, mode: 'paper' | 'fast', r: () => number): Rat
 
 function candidate(i: number): Candidate {
   const r = rng(1000 + i);
-  return {
-    id: `c${String(i).padStart(6, '0')}`,
-    workspaceId: 'w',
-    runId: 'r',
-    segmentId: `s${i}`,
-    documentId: `d${i >> 4}`,
-    headerPath: ['Doc', 'Section'],
-    output: `${text(r, 1000 + Math.floor(r() * 1300))} ${i}`,
-    rawInstruction: '',
-    instruction: text(r, 60 + Math.floor(r() * 110)),
-    producedBy: 'M_yx',
-    ratings: [rating(1, 'paper', r), rating(1, 'fast', r), rating(2, 'paper', r)],
-    ...(i % 50 === 0 ? { filterReason: 'too-short' } : {}),
-  };
+  const outputChars = 1000 + Math.floor(r() * 1300);
+  return generatedCandidate(
+    i,
+    r,
+    outputChars,
+    (r) => [rating(1, 'paper', r), rating(1, 'fast', r), rating(2, 'paper', r)],
+    i % 50 === 0 ? 'too-short' : undefined,
+  );
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
