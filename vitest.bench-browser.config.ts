@@ -3,6 +3,7 @@ import { defineConfig } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { playwright } from '@vitest/browser-playwright';
 import { chromiumArgs, chromiumPath } from './test/chromium-flags';
+import { threadCpu } from './test/bench/thread-cpu';
 
 // Browser-side benchmarks in headless Chromium (ingestion incl. IndexedDB writes).
 // --enable-precise-memory-info makes performance.memory exact enough to track peak heap.
@@ -25,6 +26,8 @@ export default defineConfig({
       headless: true,
       screenshotFailures: false,
       instances: [{ browser: 'chromium' }],
+      // CPU seconds per browser thread (test/bench/thread-cpu.ts), read on this server.
+      commands: { threadCpu: () => threadCpu() },
       provider: playwright({
         launchOptions: {
           executablePath: chromiumPath,

@@ -2,6 +2,30 @@
 // `commands.writeFile` resolve against the project root (vitest 4), not the test file.
 import { commands } from 'vitest/browser';
 import { benchOutDir, type BenchResult } from './result';
+import type { ThreadCpu } from './thread-cpu';
+
+export type { ThreadCpu };
+
+declare module 'vitest/browser' {
+  interface BrowserCommands {
+    threadCpu: () => Promise<ThreadCpu>;
+  }
+}
+
+/** CPU seconds so far of each thread group of this browser (thread-cpu.ts); {} off Linux. */
+export function browserThreadCpu(): Promise<ThreadCpu> {
+  return commands.threadCpu();
+}
+
+/** What a run consumed: `after − before`, groups that used under 10 ms left out. */
+export function cpuDelta(before: ThreadCpu, after: ThreadCpu): ThreadCpu {
+  const out: ThreadCpu = {};
+  for (const [key, s] of Object.entries(after)) {
+    const d = s - (before[key] ?? 0);
+    if (d >= 0.01) out[key] = d;
+  }
+  return out;
+}
 
 export async function record(file: string, results: BenchResult[]): Promise<void> {
   await commands.writeFile(`${benchOutDir}/${file}.json`, JSON.stringify(results, null, 2));

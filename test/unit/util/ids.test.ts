@@ -10,6 +10,14 @@ describe('newId', () => {
     }
   });
 
+  it('draws distinct random parts with the variant bits across refills of its random pool', () => {
+    // 1,200 ids take 9,600 random bytes: the 4 KB pool is refilled twice on the way.
+    const ids = Array.from({ length: 1200 }, () => newId(1_600_000_000_000));
+    const randomParts = ids.map((id) => id.slice(19));
+    expect(new Set(randomParts).size).toBe(ids.length);
+    for (const part of randomParts) expect(part).toMatch(/^[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+
   it('sorts in creation order, also within one millisecond', () => {
     const ids = Array.from({ length: 500 }, () => newId(1_700_000_000_000));
     expect([...ids].sort()).toEqual(ids);
