@@ -62,14 +62,21 @@ export function threadCpu(): ThreadCpu {
     const type = /--type=([a-z-]+)/.exec(cmd)?.[1] ?? 'browser';
     const sub = /--utility-sub-type=[\w.]*?(\w+)(?:\0|$)/.exec(cmd)?.[1];
     const proc = sub ? `${type}:${sub}` : type;
+    const seconds = (f: string[]) => (Number(f[11]) + Number(f[12])) / clockTicks;
+    let live = 0;
     for (const tid of tids) {
       const s = statFields(`/proc/${pid}/task/${tid}/stat`);
       if (!s) continue;
       // The main thread carries the executable's name; numbered pool threads share a group.
       const thread = Number(tid) === pid ? 'main' : s.name.replace(/[\d/]+$/, '');
       const key = `${proc}/${thread}`;
-      out[key] = (out[key] ?? 0) + (Number(s.fields[11]) + Number(s.fields[12])) / clockTicks;
+      out[key] = (out[key] ?? 0) + seconds(s.fields);
+      live += seconds(s.fields);
     }
+    // The process's own figure includes threads that have ended (a terminated worker's).
+    const whole = statFields(`/proc/${pid}/stat`);
+    const ended = whole ? seconds(whole.fields) - live : 0;
+    if (ended > 0) out[`${proc}/ended threads`] = (out[`${proc}/ended threads`] ?? 0) + ended;
   }
   return out;
 }

@@ -68,6 +68,8 @@ export class MinHasher {
   private readonly window: Uint32Array;
   private readonly dropFactor: number;
   private readonly filled: Uint8Array;
+  /** numPerm − 1 when numPerm is a power of two, else −1. */
+  private readonly binMask: number;
 
   constructor(opts: Partial<MinHashOptions> = {}) {
     const o = { ...defaultMinHashOptions, ...opts };
@@ -84,11 +86,14 @@ export class MinHasher {
     for (let k = 1; k < o.shingleWords; k++) power = Math.imul(power, ROLL);
     this.dropFactor = power;
     this.filled = new Uint8Array(o.numPerm);
+    this.binMask = (o.numPerm & (o.numPerm - 1)) === 0 ? o.numPerm - 1 : -1;
   }
 
   /** One-permutation step: the shingle's bin keeps the smallest value seen. */
   private update(sig: Uint32Array, h: number): void {
-    const bin = h % this.numPerm;
+    // h is a uint32 (often above 2³¹, a double to V8): for a power-of-two numPerm (the default
+    // 128) its low bits are h % numPerm, without a floating-point modulo per shingle.
+    const bin = this.binMask >= 0 ? h & this.binMask : h % this.numPerm;
     const value = mix32(h ^ this.valueSeed);
     if (value < sig[bin]) sig[bin] = value;
     this.filled[bin] = 1;

@@ -129,6 +129,18 @@ describe('LSH banding', () => {
 });
 
 describe('hashAndSignature (one-pass path)', () => {
+  it('keeps the stored signature values (pinned; 128 bins by mask, 96 by modulo)', () => {
+    // Values from before the power-of-two bin mask (issue 14): signatures stored by earlier
+    // imports must still compare equal with new ones.
+    const fold = (sig: Uint32Array) => sig.reduce((acc, v) => (Math.imul(acc, 31) + v) | 0, 0);
+    const sig = new MinHasher().signature(prose(600, 1));
+    expect([sig[0], sig[1], sig[127]]).toEqual([2214018789, 158564300, 1581686941]);
+    expect(fold(sig)).toBe(2012963309);
+    const short = new MinHasher().signature('only three words');
+    expect([short[0], short[64]]).toEqual([3607333635, 3607333635]);
+    expect(fold(new MinHasher({ numPerm: 96 }).signature(prose(600, 1)))).toBe(-1740861036);
+  });
+
   it('gives the same hash and signature as normalising first, for ASCII and other text', () => {
     const hasher = new MinHasher();
     const texts = [
