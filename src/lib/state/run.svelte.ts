@@ -165,11 +165,11 @@ export class RunState {
       const runs = await this.store.runs.list(ws);
       // A later load (or a run created meanwhile) has newer news: this answer is stale.
       if (seq !== this.loads) return;
-      // After a reload, the run the user last opened (its own M_yx, M_t are the defaults),
-      // not merely the newest one.
-      const remembered = this.runId
-        ? null
-        : await this.store.settings.get<string>(openRunKey(ws)).catch(() => undefined);
+      // After a reload (or back in this workspace), the run the user last opened here (its
+      // own M_yx, M_t are the defaults), not merely the newest one.
+      const remembered = await this.store.settings
+        .get<string>(openRunKey(ws))
+        .catch(() => undefined);
       if (seq !== this.loads) return;
       this.runs = runs;
       if (!this.runs.some((r) => r.id === this.runId))

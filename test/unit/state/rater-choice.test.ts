@@ -211,11 +211,12 @@ describe('the backward default after a reload', () => {
       modelId: 'org/tiny',
       assignedAt: 1,
     };
+    let current = ws.id;
     const make = () =>
       new RunState(
         store,
         new JobsState(),
-        () => ws.id,
+        () => current,
         () => ({ backward: backwardRole }),
         () => Promise.reject(new Error('no model needed')),
         false,
@@ -241,6 +242,15 @@ describe('the backward default after a reload', () => {
       assignment: { modelId: 'org/tiny', adapterCheckpointId: 'ckpt-myx' },
     });
     expect(reloaded.missingRole('backward')).toBeNull();
+
+    // Another workspace and back: each reopens its own last run.
+    const other = await store.workspaces.create('w2');
+    current = other.id;
+    await reloaded.load();
+    await reloaded.createRun('elsewhere');
+    current = ws.id;
+    await reloaded.load();
+    expect(reloaded.run?.name).toBe('main');
 
     // A run that is gone falls back to the newest.
     await store.runs.delete(mainId);
