@@ -9,7 +9,11 @@ import {
   listCachedModels,
   MemoryBlobCache,
 } from '../../../src/lib/engines/hf/blob-cache';
-import { LOCAL_REVISION } from '../../../src/lib/engines/hf/local-cache';
+import {
+  CachedLocalSource,
+  keepLocalModel,
+  LOCAL_REVISION,
+} from '../../../src/lib/engines/hf/local-cache';
 import { ModelService } from '../../../src/lib/engines/model-service';
 import { OrtEngine } from '../../../src/lib/engines/onnx/ort-engine';
 import { roleModelLoader } from '../../../src/lib/state/role-models';
@@ -24,6 +28,14 @@ const role: RoleAssignment = {
   modelId: 'my-tiny',
   assignedAt: 1,
 };
+
+/** The folder's files as the model service keeps them (without parsing the model). */
+const keep = (cache: MemoryBlobCache, id: string, folder: File[]) =>
+  keepLocalModel(
+    cache,
+    id,
+    folder.map((f) => ({ file: f.name, blob: f })),
+  );
 
 /** A stage's loader on a page that has never seen the folder (a reload: new services). */
 function stageLoader(cache: MemoryBlobCache) {
@@ -65,11 +77,7 @@ describe('local folder models in the model cache', () => {
 
   it('a deleted copy makes the stage name the missing model', async () => {
     const cache = new MemoryBlobCache();
-    await new ModelService({ cache }).load({
-      source: 'local',
-      id: 'my-tiny',
-      files: tinyModelFileList('llama'),
-    });
+    await keep(cache, 'my-tiny', tinyModelFileList('llama'));
     expect(await deleteCachedModel(cache, 'local/my-tiny', LOCAL_REVISION)).toBeGreaterThan(0);
     await expect(stageLoader(cache)('backward', role)).rejects.toThrow(
       'The local model "my-tiny" is not in this browser\'s model cache',
@@ -78,11 +86,7 @@ describe('local folder models in the model cache', () => {
 
   it('a copy whose bytes changed fails its content check, naming the file', async () => {
     const cache = new MemoryBlobCache();
-    await new ModelService({ cache }).load({
-      source: 'local',
-      id: 'my-tiny',
-      files: tinyModelFileList('llama'),
-    });
+    await keep(cache, 'my-tiny', tinyModelFileList('llama'));
     const key = chunkKey('local/my-tiny', LOCAL_REVISION, 'tokenizer_config.json', 0);
     const text = await (await cache.get(key))!.text();
     await cache.put(key, new Blob([text.replace('{', '{ ').slice(0, text.length)]));
@@ -96,16 +100,16 @@ describe('local folder models in the model cache', () => {
   it('a folder picked again with other content replaces the copy; a bad folder keeps nothing', async () => {
     const cache = new MemoryBlobCache();
     const folder = tinyModelFileList('llama');
-    await new ModelService({ cache }).load({ source: 'local', id: 'my-tiny', files: folder });
+    await keep(cache, 'my-tiny', folder);
     const config = JSON.parse(await folder.find((f) => f.name === 'config.json')!.text());
     const changed = folder.map((f) =>
       f.name === 'config.json'
         ? new File([JSON.stringify({ ...config, rms_norm_eps: 1e-5 })], 'config.json')
         : f,
     );
-    await new ModelService({ cache }).load({ source: 'local', id: 'my-tiny', files: changed });
-    const reread = await new ModelService({ cache }).load({ source: 'local', id: 'my-tiny' });
-    expect(reread.configJson.rms_norm_eps).toBe(1e-5);
+    await keep(cache, 'my-tiny', changed);
+    const reread = await new CachedLocalSource(cache, 'my-tiny').load();
+    expect(reread.config.rms_norm_eps).toBe(1e-5);
 
     const broken = folder.filter((f) => f.name !== 'tokenizer.json');
     await expect(
