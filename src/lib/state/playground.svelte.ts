@@ -26,6 +26,8 @@ export interface PlaygroundDeps {
   checkpointAdapter: (checkpointId: string) => Promise<AdapterSpec>;
   /** The Hugging Face access token the Models screen holds (memory only). */
   accessToken: () => string;
+  /** After a load: a local folder is now kept in the model cache, which the lists show. */
+  onLoaded?: () => void;
 }
 
 export interface SamplingForm {
@@ -156,6 +158,7 @@ export class PlaygroundState {
       const info = await result;
       this.engine = engine;
       this.model = { choice: wanted.choice, info };
+      this.deps.onLoaded?.();
       return true;
     } catch (err) {
       if (!isCancel(err)) this.error = describeError(err);

@@ -29,10 +29,20 @@ export function chainOf(summary: RunSummary | null, lineage: StageLineage[] = []
     const trained = lineage.find((l) => l.kind === 'train' && l.iteration === m);
     const rater = lineage.find((l) => l.kind === 'curate' && l.iteration === t);
     const name = modelName(trained) ?? modelName(rater);
+    const pairs = trained?.settings?.pairs as { seed?: number; augmented?: number } | undefined;
+    // M_t with the data it was trained on: the seed pairs plus A(t) (paper §3, iteration).
+    const count =
+      pairs && typeof pairs.seed === 'number'
+        ? `, trained on ${pairs.seed} seed${m > 0 ? ` + ${pairs.augmented ?? 0} A(${m})` : ''} pairs`
+        : '';
     links.push({
       id: `M${m}`,
       label: `M${m}`,
-      detail: name ?? (m === 0 ? 'the rater role (seed-tuned M0)' : `train on seed + A(${m})`),
+      detail: name
+        ? `${name}${count}`
+        : m === 0
+          ? 'the rater role (seed-tuned M0)'
+          : `train on seed + A(${m})`,
       done: name !== null,
     });
     if (t > iterations) break;

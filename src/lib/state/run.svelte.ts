@@ -52,7 +52,13 @@ import {
 import { CancelledError } from '../protocol/errors';
 
 /** The store verbs this state uses (src/lib/store satisfies it). */
-export type RunStore = Pick<Store, 'runs' | 'stages' | 'candidates' | 'segments' | 'seeds'>;
+export type RunStore = Pick<
+  Store,
+  'runs' | 'stages' | 'candidates' | 'segments' | 'seeds' | 'settings'
+>;
+
+/** The settings key remembering the run open in a workspace (a reload reopens it). */
+export const openRunKey = (workspaceId: string) => `openRun:${workspaceId}`;
 
 /** A role's model, loaded and ready: what the state's wiring (open.ts) provides. */
 export type LoadRoleModel = (
@@ -159,8 +165,15 @@ export class RunState {
       const runs = await this.store.runs.list(ws);
       // A later load (or a run created meanwhile) has newer news: this answer is stale.
       if (seq !== this.loads) return;
+      // After a reload (or back in this workspace), the run the user last opened here (its
+      // own M_yx, M_t are the defaults), not merely the newest one.
+      const remembered = await this.store.settings
+        .get<string>(openRunKey(ws))
+        .catch(() => undefined);
+      if (seq !== this.loads) return;
       this.runs = runs;
-      if (!this.runs.some((r) => r.id === this.runId)) this.runId = this.runs[0]?.id ?? null;
+      if (!this.runs.some((r) => r.id === this.runId))
+        this.runId = runs.find((r) => r.id === remembered)?.id ?? this.runs[0]?.id ?? null;
       await this.refresh();
     } catch (err) {
       this.error = describeError(err);
@@ -169,7 +182,13 @@ export class RunState {
 
   async select(runId: string): Promise<void> {
     this.runId = runId;
+    await this.remember(runId);
     await this.refresh();
+  }
+
+  private async remember(runId: string): Promise<void> {
+    const ws = this.workspaceId();
+    if (ws) await this.store.settings.set(openRunKey(ws), runId).catch(() => undefined);
   }
 
   async createRun(name: string): Promise<void> {
@@ -189,6 +208,7 @@ export class RunState {
       },
     });
     this.runId = run.id;
+    await this.remember(run.id);
     await this.load();
     this.onChanged?.();
   }

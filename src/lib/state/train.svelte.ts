@@ -207,7 +207,11 @@ export class TrainState {
     if (!f.targets.length) return this.fail('Pick at least one LoRA target module.');
     const req: StartTrainingRequest = {
       workspaceId: ws,
-      name: MODE_NAMES[f.mode],
+      // M_t is named by its iteration: M1 on seed + A(1), M2 on seed + A(2) (§3).
+      name:
+        f.mode === 'seed+curated'
+          ? `M${f.iteration} (seed + A(${f.iteration}))`
+          : MODE_NAMES[f.mode],
       model,
       mode: f.mode,
       ...(f.runId ? { runId: f.runId } : {}),

@@ -186,7 +186,11 @@ export function trainHandlers(deps: TrainServiceDeps): Handlers<TrainRpc> {
       onProgress: (p) => ctx.progress(p),
       onMetric: (point) => ctx.emit({ kind: 'metric', point }),
     }).finally(() => backend.release());
-    if (req.runId && lastSaved) await recordTrainLineage(store, req, model, lastSaved, trainingId);
+    if (req.runId && lastSaved) {
+      const augmented = pairs.filter((p) => p.origin === 'augmented').length;
+      const counts = { seed: pairs.length - augmented, augmented };
+      await recordTrainLineage(store, req, model, lastSaved, trainingId, counts);
+    }
     return {
       trainingId,
       step: result.state.step,
@@ -378,6 +382,8 @@ async function recordTrainLineage(
   model: BaseModelChoice,
   checkpointId: string,
   trainingId: string,
+  /** The pairs it trained on by origin: the run's chain shows them beside M_t. */
+  pairs: { seed: number; augmented: number },
 ): Promise<void> {
   // A resumed training finishes the same one: its entry is already there.
   const run = await store.runs.get(req.runId!);
@@ -394,6 +400,7 @@ async function recordTrainLineage(
       mode: req.mode,
       // Where the base came from, so the run's M_t can rate on it (state/rater-choice.ts).
       baseModel: { source: model.source, id: model.id },
+      pairs,
       ...(req.k !== undefined ? { k: req.k } : {}),
       ...(req.curation ? { curation: req.curation } : {}),
     },

@@ -113,10 +113,10 @@ describe('ModelService', () => {
     );
   });
 
-  it('asks for files when a local model has none', async () => {
+  it('looks for a local model given without files in the model cache', async () => {
     const models = new ModelService();
     await expect(models.load({ source: 'local', id: 'empty', files: [] })).rejects.toThrow(
-      'No files given for the local model "empty"',
+      'The local model "empty" is not in this browser\'s model cache',
     );
   });
 });

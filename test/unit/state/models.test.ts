@@ -2,6 +2,7 @@
 // through a local server in the Hub's resolve/<rev>/<file> layout (byte progress, cancel as
 // a cancel, resume, quota refusal), the cached models with size and delete, the access token
 // kept in memory unless remembered, and roles recorded on the workspace.
+import { keepLocalModel } from '../../../src/lib/engines/hf/local-cache';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -136,6 +137,23 @@ describe('ModelsState downloads and cache', () => {
     expect(models.cached).toEqual([]);
     expect(models.cachedBytes).toBe(0);
     expect(changed()).toBe(2);
+  });
+
+  it('lists a kept local folder beside downloads, named as such, and deletes it', async () => {
+    const { models, cache } = setup();
+    await keepLocalModel(cache, 'my-folder', [
+      { file: 'config.json', blob: new Blob(['{"a":1}']) },
+    ]);
+    expect(await models.download('org/tiny')).toBe(true);
+    const names = models.cached.map((m) => models.cachedName(m));
+    expect(names).toEqual([
+      { name: 'local/my-folder', local: true },
+      { name: 'org/tiny', local: false },
+    ]);
+    const kept = models.cached[0];
+    expect(kept.bytes).toBe(7);
+    await models.deleteCached(kept.repo, kept.revision);
+    expect(models.cached.map((m) => m.repo)).toEqual(['org/tiny']);
   });
 
   it('a cancel is a cancel (no error), the partial download is listed, and a retry resumes', async () => {

@@ -198,3 +198,65 @@ describe('RunState on the run’s own models', () => {
     expect(loads).toEqual([expect.objectContaining({ adapterCheckpointId: 'ckpt-m1' })]);
   });
 });
+
+describe('the backward default after a reload', () => {
+  // The cause of "after a reload the Augment step does not default to the run's M_yx": the
+  // page forgot which run was open and showed the newest run, which has no M_yx of its own.
+  it('reopens the run the user was on, so its own M_yx is the default again', async () => {
+    const { store } = await freshStore();
+    const ws = await store.workspaces.create('w');
+    const backwardRole: RoleAssignment = {
+      engine: 'onnx',
+      source: 'hf',
+      modelId: 'org/tiny',
+      assignedAt: 1,
+    };
+    let current = ws.id;
+    const make = () =>
+      new RunState(
+        store,
+        new JobsState(),
+        () => current,
+        () => ({ backward: backwardRole }),
+        () => Promise.reject(new Error('no model needed')),
+        false,
+      );
+    const page = make();
+    await page.load();
+    await page.createRun('main');
+    const mainId = page.runId!;
+    await store.runs.appendLineage(mainId, {
+      ...train(0, 'ckpt-myx', 'org/tiny'),
+      kind: 'train-backward',
+    });
+    await page.createRun('reference');
+    await page.select(mainId);
+    expect(page.backward.id).toBe('run:ckpt-myx');
+
+    const reloaded = make();
+    await reloaded.load();
+    expect(reloaded.run?.name).toBe('main');
+    expect(reloaded.backward).toMatchObject({
+      id: 'run:ckpt-myx',
+      chainName: 'M_yx',
+      assignment: { modelId: 'org/tiny', adapterCheckpointId: 'ckpt-myx' },
+    });
+    expect(reloaded.missingRole('backward')).toBeNull();
+
+    // Another workspace and back: each reopens its own last run.
+    const other = await store.workspaces.create('w2');
+    current = other.id;
+    await reloaded.load();
+    await reloaded.createRun('elsewhere');
+    current = ws.id;
+    await reloaded.load();
+    expect(reloaded.run?.name).toBe('main');
+
+    // A run that is gone falls back to the newest.
+    await store.runs.delete(mainId);
+    const again = make();
+    await again.load();
+    expect(again.run?.name).toBe('reference');
+    expect(again.backward.id).toBe(ROLE_RATER_ID);
+  });
+});

@@ -245,8 +245,12 @@ describe('checkpoint meta', () => {
         iteration: 2,
         adapterCheckpointId: attached[0].id,
         model: { id: 'tiny/llama' },
-        // The base's source, so the run's M2 can rate on it (state/rater-choice.ts).
-        settings: expect.objectContaining({ baseModel: { source: 'hf', id: 'tiny/llama' } }),
+        // The base's source, so the run's M2 can rate on it (state/rater-choice.ts),
+        // and the pairs it trained on, which the run's chain shows beside M2.
+        settings: expect.objectContaining({
+          baseModel: { source: 'hf', id: 'tiny/llama' },
+          pairs: { seed: 2, augmented: 2 },
+        }),
       }),
     ]);
   });

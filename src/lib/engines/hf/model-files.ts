@@ -113,6 +113,8 @@ function depth(file: File): number {
  */
 export class LocalSource implements ModelSource {
   private byName = new Map<string, File>();
+  /** The checkpoint's files the last load() read (what the model cache keeps of the folder). */
+  private used: string[] = [];
 
   constructor(
     files: File[],
@@ -156,6 +158,12 @@ export class LocalSource implements ModelSource {
       ? await this.json(GENERATION_CONFIG_FILE)
       : undefined;
     const weights = weightNames.map((file) => ({ file, blob: this.byName.get(file)! as Blob }));
+    this.used = [
+      ...REQUIRED_FILES,
+      ...(generationConfig ? [GENERATION_CONFIG_FILE] : []),
+      ...(weightNames[0] === SINGLE_WEIGHTS_FILE ? [] : [WEIGHTS_INDEX_FILE]),
+      ...weightNames,
+    ];
     const weightBytes = weights.reduce((n, w) => n + w.blob.size, 0);
     opts.onProgress?.({
       job: opts.job ?? this.modelId,
@@ -175,6 +183,11 @@ export class LocalSource implements ModelSource {
       weights,
       weightBytes,
     };
+  }
+
+  /** The files the last load() read, by checkpoint name (empty before a load). */
+  keptFiles(): { file: string; blob: Blob }[] {
+    return this.used.map((file) => ({ file, blob: this.byName.get(file)! }));
   }
 
   private async json(file: string): Promise<JsonObject> {

@@ -167,11 +167,9 @@ export class OrtEngine implements Engine {
 function baseRef(spec: ModelSpec): BaseModelRef {
   if (spec.source === 'hf')
     return { source: 'hf', id: spec.id, revision: spec.revision, accessToken: spec.accessToken };
-  if (spec.source === 'local') {
-    if (!spec.files?.length)
-      throw new ModelLoadError('No files given for a local model', { modelId: spec.id });
-    return { source: 'local', id: spec.id, files: spec.files };
-  }
+  // Without files: the copy kept in the model cache when its folder was loaded.
+  if (spec.source === 'local')
+    return { source: 'local', id: spec.id, ...(spec.files?.length ? { files: spec.files } : {}) };
   throw new ModelLoadError(`The onnx engine loads 'hf' or 'local' models, not '${spec.source}'`, {
     modelId: spec.id,
   });
