@@ -4,9 +4,9 @@
 // progress / ETA / cancel, and the workspace's evaluations with their summary and per-prompt
 // answers for the side-by-side viewer. An evaluation belongs to the run picked on the Augment /
 // Curate screens (or to a run named "Evaluations" made on first use); its stage resumes after a
-// reload with the setup it froze at start. The data-scaling sweep and ablations (issue 12
-// item 3) are not built: they would create one evaluation per adapter against a fixed
-// reference through `startWith` below.
+// reload with the setup it froze at start. The data-scaling sweep (issue 12 item 3,
+// sweep.svelte.ts) creates one evaluation per adapter through the pipeline and loads its
+// models with `load1` below.
 import type {
   EvalAnswer,
   Evaluation,
@@ -283,7 +283,7 @@ export class EvaluateState {
   }
 
   /** A compared model loaded through its role, with the chosen adapter instead of the role's. */
-  private async load1(choice: EvalModelChoice): Promise<LoadedModel> {
+  async load1(choice: EvalModelChoice): Promise<LoadedModel> {
     const assigned = this.roles()?.[choice.role];
     const assignment = {
       ...assigned,

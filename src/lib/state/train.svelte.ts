@@ -250,6 +250,43 @@ export class TrainState {
     this.cancelCurrent?.();
   }
 
+  /**
+   * One arm of the data-scaling sweep (sweep.svelte.ts): trains `req` on this form's base model
+   * in the training worker, inside the caller's job, and resolves to the adapter checkpoint it
+   * ended with. The live curve shows it like any run.
+   */
+  async trainArm(
+    req: Omit<StartTrainingRequest, 'model'>,
+    opts: { signal?: AbortSignal; onProgress?: (fraction: number) => void },
+  ): Promise<string> {
+    const model = this.modelChoice();
+    if (typeof model === 'string') throw new Error(`Train step: ${model}`);
+    if (this.running) throw new Error('A training run is in progress; wait for it or cancel it.');
+    let last: string | null = null;
+    this.running = true;
+    this.curve = [];
+    try {
+      await this.client.call(
+        'start',
+        { ...req, model },
+        {
+          ...(opts.signal ? { signal: opts.signal } : {}),
+          onProgress: (p) => {
+            if (p.kind === 'train' && p.total) opts.onProgress?.(p.done / p.total);
+          },
+          onEvent: (e) => {
+            if (e.kind === 'checkpoint') last = e.info.id;
+            this.onEvent(e);
+          },
+        },
+      );
+    } finally {
+      this.running = false;
+    }
+    if (!last) throw new Error(`${req.name}: training saved no checkpoint`);
+    return last;
+  }
+
   async deleteCheckpoint(id: string): Promise<void> {
     try {
       await this.client.call('deleteCheckpoint', { checkpointId: id });
