@@ -12,6 +12,7 @@ export function newSweep(workspaceId: string, runId: string): NewSweep {
       sampleSeed: 1,
       candidateRole: 'rater',
       baseLabel: 'tiny',
+      baseSource: 'hf',
       reference: { role: 'rater' },
       judge: { role: 'judge' },
       promptSetId: 'starter',

@@ -40,8 +40,9 @@ export interface SweepPlan<Train = Record<string, unknown>> {
   sampleSeed: number;
   /** The role whose base model the adapters apply to (it must be the base they train on). */
   candidateRole: EvalModelChoice['role'];
-  /** The base model the adapters were trained on, as shown. */
+  /** The base model the adapters train on: a Hub id, or a local folder's name (picked again on resume). */
   baseLabel: string;
+  baseSource: 'hf' | 'local';
   reference: EvalModelChoice;
   judge: EvalModelChoice;
   promptSetId: string;

@@ -164,6 +164,7 @@ export class SweepState {
         sampleSeed: f.sampleSeed,
         candidateRole: f.candidateRole,
         baseLabel: model.id,
+        baseSource: model.source,
         reference: {
           role: f.referenceRole,
           ...(f.referenceAdapter ? { adapterCheckpointId: f.referenceAdapter } : {}),
@@ -239,7 +240,8 @@ export class SweepState {
         this.store,
         sweep.id,
         {
-          train: (req, opts) => train.trainArm(req, opts),
+          train: (req, opts) =>
+            train.trainArm(req, { source: sweep.plan.baseSource, id: sweep.plan.baseLabel }, opts),
           loadModel: (choice) => evaluate.load1(choice),
         },
         {

@@ -257,10 +257,10 @@ export class TrainState {
    */
   async trainArm(
     req: Omit<StartTrainingRequest, 'model'>,
+    base: { source: 'hf' | 'local'; id: string },
     opts: { signal?: AbortSignal; onProgress?: (fraction: number) => void },
   ): Promise<string> {
-    const model = this.modelChoice();
-    if (typeof model === 'string') throw new Error(`Train step: ${model}`);
+    const model = this.armBase(base);
     if (this.running) throw new Error('A training run is in progress; wait for it or cancel it.');
     let last: string | null = null;
     this.running = true;
@@ -345,6 +345,19 @@ export class TrainState {
 
   dispose(): void {
     this.cancel();
+  }
+
+  /** The sweep's base: its Hub id (with this form's token), or the same local folder picked here. */
+  private armBase(base: { source: 'hf' | 'local'; id: string }): BaseModelChoice {
+    const token = this.form.accessToken.trim();
+    if (base.source === 'hf')
+      return { source: 'hf', id: base.id, ...(token ? { accessToken: token } : {}) };
+    const picked = this.modelChoice();
+    if (typeof picked === 'string' || picked.source !== 'local' || picked.id !== base.id)
+      throw new Error(
+        `Pick the local model folder "${base.id}" in the Train step to continue this sweep.`,
+      );
+    return picked;
   }
 
   private onEvent(e: TrainEvent): void {

@@ -136,6 +136,7 @@ async function newSweep(store: Store, ws: string, runId: string): Promise<TrainS
       sampleSeed: 7,
       candidateRole: 'rater',
       baseLabel: 'fake',
+      baseSource: 'hf',
       reference: { role: 'backward' },
       judge: { role: 'judge' },
       promptSetId: 'starter',
