@@ -218,6 +218,22 @@ export class EvaluateState {
     this.cancelJob?.();
   }
 
+  /**
+   * Removes an evaluation with its answers and verdicts (what only it owns). A sweep arm that
+   * used it keeps the win rate it recorded.
+   */
+  async remove(id: string): Promise<void> {
+    if (this.active === id) return this.fail('Cancel the evaluation before deleting it.');
+    try {
+      await this.store.evaluations.delete(id);
+      if (this.selectedId === id) this.selectedId = null;
+      await this.load();
+      this.onChanged?.();
+    } catch (err) {
+      this.error = describeError(err);
+    }
+  }
+
   /** Runs a setup as a new evaluation (the seam for the data-scaling sweep, item 3). */
   startWith(setup: PairwiseSetup): Promise<void> {
     return this.execute(setup, null);

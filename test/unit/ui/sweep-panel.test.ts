@@ -126,6 +126,15 @@ describe('sweep panel', () => {
     expect(screen.getAllByTestId('sweep-ablation')).toHaveLength(2);
     // Each arm's evaluation is listed in the Evaluate results too.
     expect((await store.evaluations.list({ runId: run })).length).toBe(5);
+    // One evaluation deleted from the results: it and its answers go, the sweep keeps its row.
+    await waitFor(() => expect(evaluate.rows).toHaveLength(5));
+    const gone = evaluate.selectedId!;
+    expect(await store.evalAnswers.count(gone)).toBe(2);
+    await fireEvent.click(screen.getByTestId('eval-delete'));
+    await waitFor(() => expect(evaluate.rows).toHaveLength(4));
+    expect(await store.evaluations.get(gone)).toBeUndefined();
+    expect(await store.evalAnswers.count(gone)).toBe(0);
+    expect(screen.getAllByTestId('sweep-arm')).toHaveLength(5);
     cleanup();
 
     const again = make(store, ws, run);
@@ -134,5 +143,6 @@ describe('sweep panel', () => {
     await fireEvent.click(screen.getByTestId('sweep-delete'));
     await waitFor(() => expect(screen.queryByTestId('sweep-arms')).toBeNull());
     expect(await store.evaluations.list({ runId: run })).toEqual([]);
+    expect(await store.sweeps.list(ws)).toEqual([]);
   });
 });
