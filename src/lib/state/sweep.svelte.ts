@@ -143,7 +143,14 @@ export class SweepState {
         : evaluate.promptSets.find((s) => s.id === f.promptSetId);
     if (!set) return this.fail('Pick a prompt set.');
     const tf = $state.snapshot(train.form) as TrainState['form'];
-    const curation = { iteration: tf.iteration, mode: tf.curationMode, k: tf.k };
+    const curation = {
+      iteration: tf.iteration,
+      mode: tf.curationMode,
+      k: tf.k,
+      ...(tf.curationMode === 'fast'
+        ? { fast: { by: 'expected' as const, atLeast: tf.fastAtLeast } }
+        : {}),
+    };
     const pools = await countPairPools(this.store, runId, curation);
     const plan = planSweepArms({ ns, curation: f.curation, tagging: f.tagging }, pools);
     if (!plan.ok) return this.fail(plan.message);
