@@ -7,3 +7,4 @@ export * from './runs';
 export * from './seeds';
 export * from './training';
 export * from './evaluation';
+export * from './sweep';

@@ -40,6 +40,10 @@ export type TrainingRequestRecord<Options = Record<string, unknown>> = {
   k?: number;
   /** 'seed+curated': which ratings select A_k^(t) (iteration t, mode, fast-mode threshold). */
   curation?: TrainingCuration;
+  /** Only N augmented pairs drawn with a seed (data-scaling sweep; train/data.ts PairSample). */
+  sample?: { n: number; from: 'curated' | 'all'; seed: number };
+  /** Trained without the S_a / S_w sentences (tagging ablation). */
+  untagged?: boolean;
   maxLength: number;
   evalFraction: number;
   device: 'webgpu' | 'wasm';

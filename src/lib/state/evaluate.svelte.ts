@@ -4,9 +4,9 @@
 // progress / ETA / cancel, and the workspace's evaluations with their summary and per-prompt
 // answers for the side-by-side viewer. An evaluation belongs to the run picked on the Augment /
 // Curate screens (or to a run named "Evaluations" made on first use); its stage resumes after a
-// reload with the setup it froze at start. The data-scaling sweep and ablations (issue 12
-// item 3) are not built: they would create one evaluation per adapter against a fixed
-// reference through `startWith` below.
+// reload with the setup it froze at start. The data-scaling sweep (issue 12 item 3,
+// sweep.svelte.ts) creates one evaluation per adapter through the pipeline and loads its
+// models with `load1` below.
 import type {
   EvalAnswer,
   Evaluation,
@@ -218,6 +218,22 @@ export class EvaluateState {
     this.cancelJob?.();
   }
 
+  /**
+   * Removes an evaluation with its answers and verdicts (what only it owns). A sweep arm that
+   * used it keeps the win rate it recorded.
+   */
+  async remove(id: string): Promise<void> {
+    if (this.active === id) return this.fail('Cancel the evaluation before deleting it.');
+    try {
+      await this.store.evaluations.delete(id);
+      if (this.selectedId === id) this.selectedId = null;
+      await this.load();
+      this.onChanged?.();
+    } catch (err) {
+      this.error = describeError(err);
+    }
+  }
+
   /** Runs a setup as a new evaluation (the seam for the data-scaling sweep, item 3). */
   startWith(setup: PairwiseSetup): Promise<void> {
     return this.execute(setup, null);
@@ -283,7 +299,7 @@ export class EvaluateState {
   }
 
   /** A compared model loaded through its role, with the chosen adapter instead of the role's. */
-  private async load1(choice: EvalModelChoice): Promise<LoadedModel> {
+  async load1(choice: EvalModelChoice): Promise<LoadedModel> {
     const assigned = this.roles()?.[choice.role];
     const assignment = {
       ...assigned,

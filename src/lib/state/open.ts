@@ -13,6 +13,7 @@ import { WorkshopState } from './workshop.svelte';
 import { ReviewState } from './review.svelte';
 import { DEFAULT_KEEP_RULE } from '../pipeline/method-service';
 import { EvaluateState } from './evaluate.svelte';
+import { SweepState } from './sweep.svelte';
 import { ExportState } from './export.svelte';
 import { roleModelLoader } from './role-models';
 import { fakeEnginesWanted } from './engines';
@@ -69,6 +70,17 @@ export async function openStudio(dbName?: string): Promise<Studio> {
     () => studio.run?.runId ?? null,
     loadModel,
     fake,
+    () => void studio.refreshStorage(),
+  );
+  studio.sweep = new SweepState(
+    store,
+    studio.jobs,
+    () => studio.workspaces.currentId,
+    () => studio.workspaces.current?.roles,
+    () => studio.run?.runId ?? null,
+    () => studio.run?.runs ?? [],
+    () => studio.train,
+    () => studio.evaluate,
     () => void studio.refreshStorage(),
   );
   studio.workshop = new WorkshopState(

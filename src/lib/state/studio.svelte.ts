@@ -12,6 +12,7 @@ import type { RunState } from './run.svelte';
 import type { WorkshopState } from './workshop.svelte';
 import type { ReviewState } from './review.svelte';
 import type { EvaluateState } from './evaluate.svelte';
+import type { SweepState } from './sweep.svelte';
 import type { ExportState } from './export.svelte';
 import { DiagnosticsState } from './diagnostics.svelte';
 import { JobsState } from './jobs.svelte';
@@ -48,6 +49,8 @@ export class Studio {
   review: ReviewState | null = null;
   /** The Evaluate step's state (set by openStudio). */
   evaluate: EvaluateState | null = null;
+  /** The data-scaling sweep on the Evaluate screen (set by openStudio). */
+  sweep: SweepState | null = null;
   /** The Export step's state: statistics, export form, downloads (set by openStudio). */
   export: ExportState | null = null;
 

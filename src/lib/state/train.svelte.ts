@@ -254,6 +254,43 @@ export class TrainState {
     this.cancelCurrent?.();
   }
 
+  /**
+   * One arm of the data-scaling sweep (sweep.svelte.ts): trains `req` on this form's base model
+   * in the training worker, inside the caller's job, and resolves to the adapter checkpoint it
+   * ended with. The live curve shows it like any run.
+   */
+  async trainArm(
+    req: Omit<StartTrainingRequest, 'model'>,
+    base: { source: 'hf' | 'local'; id: string },
+    opts: { signal?: AbortSignal; onProgress?: (fraction: number) => void },
+  ): Promise<string> {
+    const model = this.armBase(base);
+    if (this.running) throw new Error('A training run is in progress; wait for it or cancel it.');
+    let last: string | null = null;
+    this.running = true;
+    this.curve = [];
+    try {
+      await this.client.call(
+        'start',
+        { ...req, model },
+        {
+          ...(opts.signal ? { signal: opts.signal } : {}),
+          onProgress: (p) => {
+            if (p.kind === 'train' && p.total) opts.onProgress?.(p.done / p.total);
+          },
+          onEvent: (e) => {
+            if (e.kind === 'checkpoint') last = e.info.id;
+            this.onEvent(e);
+          },
+        },
+      );
+    } finally {
+      this.running = false;
+    }
+    if (!last) throw new Error(`${req.name}: training saved no checkpoint`);
+    return last;
+  }
+
   async deleteCheckpoint(id: string): Promise<void> {
     try {
       await this.client.call('deleteCheckpoint', { checkpointId: id });
@@ -312,6 +349,19 @@ export class TrainState {
 
   dispose(): void {
     this.cancel();
+  }
+
+  /** The sweep's base: its Hub id (with this form's token), or the same local folder picked here. */
+  private armBase(base: { source: 'hf' | 'local'; id: string }): BaseModelChoice {
+    const token = this.form.accessToken.trim();
+    if (base.source === 'hf')
+      return { source: 'hf', id: base.id, ...(token ? { accessToken: token } : {}) };
+    const picked = this.modelChoice();
+    if (typeof picked === 'string' || picked.source !== 'local' || picked.id !== base.id)
+      throw new Error(
+        `Pick the local model folder "${base.id}" in the Train step to continue this sweep.`,
+      );
+    return picked;
   }
 
   private onEvent(e: TrainEvent): void {

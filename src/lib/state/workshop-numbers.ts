@@ -18,6 +18,8 @@ import { effectivePair, isSelected, overrideDecision, type Scored } from '../met
 import { lengthStats, type LengthStats } from '../method/stats';
 import { statsTable, type StatsRow } from '../method/stats-table';
 import { seedInstruction } from '../train/data';
+import { sweepCurve } from '../pipeline/sweep-plan';
+import type { Sweep } from '../domain';
 
 /** Corpus totals as the Data step counts them (ports.ts WorkspaceTotals). */
 export interface CorpusNumbers {
@@ -86,6 +88,11 @@ export interface WorkshopNumbers {
   training: { models: StageLineage[]; adapters: number };
   /** Pairwise evaluations, newest first. */
   evaluations: Evaluation[];
+  /**
+   * The newest data-scaling sweep with a fit (issue 12 item 3): the user's alpha, its standard
+   * error (null with two sizes) and the sizes it was fitted on.
+   */
+  sweep: { name: string; alpha: number; alphaSe: number | null; ns: number[] } | null;
   /** Engines the run's stages ran on: 'fake' means the numbers come from the demo stand-in. */
   engines: EngineKind[];
 }
@@ -97,6 +104,23 @@ export interface WorkshopInput {
   candidates: Candidate[];
   adapters: number;
   evaluations: Evaluation[];
+  /** The workspace's data-scaling sweeps (any order). */
+  sweeps?: Sweep[];
+}
+
+/** The newest sweep whose finished arms give a fit. */
+export function sweepAlpha(sweeps: readonly Sweep[]): WorkshopNumbers['sweep'] {
+  for (const sweep of [...sweeps].sort((a, b) => b.createdAt - a.createdAt)) {
+    const { fit, points } = sweepCurve(sweep.arms);
+    if (fit)
+      return {
+        name: sweep.name,
+        alpha: fit.alpha,
+        alphaSe: fit.alphaSe,
+        ns: points.map((p) => p.n),
+      };
+  }
+  return null;
 }
 
 /** The latest rating of (iteration, mode), the one selection reads. */
@@ -264,6 +288,7 @@ export function workshopNumbers(input: WorkshopInput): WorkshopNumbers {
     raters: raterMode ? raterComparison(usable, raterMode) : null,
     training: { models: lineage.filter((l) => l.kind === 'train'), adapters: input.adapters },
     evaluations: [...input.evaluations].sort((a, b) => b.createdAt - a.createdAt),
+    sweep: sweepAlpha(input.sweeps ?? []),
     engines,
   };
 }

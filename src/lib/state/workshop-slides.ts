@@ -179,8 +179,7 @@ export const WORKSHOP_SLIDES: readonly WorkshopSlide[] = [
       'Humpback 65B 83.71 %, 33B 79.84 % against text-davinci-003',
       'data scaling w = α log N + C: α = 6.95 for Humpback, 4.43 for Open Assistant, 2.86 for LIMA',
     ],
-    needs: 'two models to compare and a judge (the Evaluate step)',
-    notBuilt:
-      'the data-scaling sweep (adapters trained on seed + N curated pairs for a few N, fitted to give your own α).',
+    needs:
+      'two models to compare and a judge (the Evaluate step); a base model to train for the sweep',
   },
 ];

@@ -11,7 +11,7 @@ import { WORKSHOP_SLIDES, type WorkshopSlide, type WorkshopSlideId } from './wor
 /** The store verbs the workshop reads (src/lib/store satisfies it). */
 export type WorkshopStore = Pick<
   Store,
-  'runs' | 'candidates' | 'seeds' | 'checkpoints' | 'evaluations'
+  'runs' | 'candidates' | 'seeds' | 'checkpoints' | 'evaluations' | 'sweeps'
 >;
 
 /** Why a slide has no numbers of the user's yet, or null when it has them. */
@@ -46,7 +46,7 @@ export function slideMissing(id: WorkshopSlideId, n: WorkshopNumbers): string | 
         ? null
         : 'No adapter trained yet: needs a base model to fine-tune in the Train step.';
     case 'evaluate':
-      return n.evaluations.length
+      return n.evaluations.length || n.sweep
         ? null
         : 'No evaluation yet: the Evaluate step will give these numbers once it has compared two models with a judge.';
   }
@@ -84,11 +84,12 @@ export class WorkshopState {
     const seq = ++this.loads;
     this.loading = true;
     try {
-      const [seeds, runs, adapters, evaluations] = await Promise.all([
+      const [seeds, runs, adapters, evaluations, sweeps] = await Promise.all([
         this.store.seeds.list(ws),
         this.store.runs.list(ws),
         this.store.checkpoints.countByKind(ws, 'adapter'),
         this.store.evaluations.list({ workspaceId: ws }),
+        this.store.sweeps.list(ws),
       ]);
       const chosen = this.chosenRunId();
       const run =
@@ -105,6 +106,7 @@ export class WorkshopState {
         candidates,
         adapters,
         evaluations,
+        sweeps,
       });
       this.error = null;
     } catch (err) {

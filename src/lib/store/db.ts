@@ -40,10 +40,17 @@ export const workspaceStores = [
   'dedupChunks',
   'promptSets',
   'evalAnswers',
+  'sweeps',
 ] as const satisfies readonly WorkspaceStoreName[];
 
 /** Stores whose records may carry `runId` (all have a `byRun` index); deleting a run walks these. */
-export const runStores = ['candidates', 'checkpoints', 'evaluations', 'evalAnswers'] as const;
+export const runStores = [
+  'candidates',
+  'checkpoints',
+  'evaluations',
+  'evalAnswers',
+  'sweeps',
+] as const;
 
 const migrations: Migration[] = [
   // 1: the initial schema.
@@ -143,6 +150,13 @@ const migrations: Migration[] = [
     answers.createIndex('byWorkspace', 'workspaceId');
     answers.createIndex('byRun', 'runId');
     answers.createIndex('byEvaluation', 'evaluationId');
+  },
+  // 8: the data-scaling sweep (issue 12 item 3): one record per sweep with its plan and arms
+  // (sweeps-repo.ts), in the run whose candidates it samples. A new store: nothing to convert.
+  (db) => {
+    const sweeps = db.createObjectStore('sweeps', { keyPath: 'id' });
+    sweeps.createIndex('byWorkspace', 'workspaceId');
+    sweeps.createIndex('byRun', 'runId');
   },
 ];
 

@@ -18,6 +18,7 @@ import type {
   SegmentBucket,
   SegmentRecord,
   SourceFile,
+  Sweep,
   Workspace,
 } from '../domain';
 
@@ -110,6 +111,8 @@ export interface HumpbackDB extends DBSchema {
     value: EvalAnswer;
     indexes: { byWorkspace: Id; byRun: Id; byEvaluation: Id };
   };
+  /** Data-scaling sweeps (step 8): plan and per-arm bookkeeping, rewritten arm by arm. */
+  sweeps: { key: Id; value: Sweep; indexes: { byWorkspace: Id; byRun: Id } };
   /** Small key-value settings (consent to persistent storage, last workspace). */
   settings: { key: string; value: unknown };
 }

@@ -17,6 +17,7 @@ import { ingestRepo } from './ingest-repo';
 import { candidatesRepo } from './candidates-repo';
 import { evalAnswersRepo, promptSetsRepo } from './eval-repo';
 import { runsRepo } from './runs-repo';
+import { sweepsRepo } from './sweeps-repo';
 import { stagesRepo } from './stages-repo';
 import { settingsRepo, storageRepo, workspacesRepo } from './workspaces-repo';
 
@@ -45,6 +46,8 @@ export interface Store {
   promptSets: ReturnType<typeof promptSetsRepo>;
   /** A pairwise evaluation's answers and verdicts, written by its stage's commits. */
   evalAnswers: ReturnType<typeof evalAnswersRepo>;
+  /** Data-scaling sweeps: plan and arms (step 8). */
+  sweeps: ReturnType<typeof sweepsRepo>;
   /** The database name this store is connected to. */
   readonly name: string;
   /** Closes this thread's connection (shared by every holder); the next call reopens it. */
@@ -125,6 +128,7 @@ function repositories(db: Db): Repositories {
     evaluations: evaluationsRepo(db),
     promptSets: promptSetsRepo(db),
     evalAnswers: evalAnswersRepo(db),
+    sweeps: sweepsRepo(db),
   };
 }
 
@@ -149,6 +153,7 @@ function reconnectingStore(name: string, first: Repositories): Store {
     evaluations: via('evaluations'),
     promptSets: via('promptSets'),
     evalAnswers: via('evalAnswers'),
+    sweeps: via('sweeps'),
     name,
     close: () => {
       const current = connections.get(name);

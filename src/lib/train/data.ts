@@ -48,6 +48,33 @@ export interface SourceQuery {
   k?: number;
   /** Which ratings select A_k^(t): iteration (default 1), mode (default paper), fast rule. */
   curation?: Partial<Omit<CurationRule, 'k'>>;
+  /** Only N of the augmented pairs, drawn by a seeded shuffle (the data-scaling sweep, §3.3). */
+  sample?: PairSample;
+  /** Train without the S_a / S_w sentences (the tagging ablation, v1 Table 8). */
+  untagged?: boolean;
+}
+
+/**
+ * N augmented pairs for one arm of the data-scaling sweep (method.md §8.2-8.3): from A_k
+ * ('curated') or from every usable candidate of the run whatever its rating ('all', the
+ * curation ablation). The pool is ordered by id and shuffled with `seed`, and the first N are
+ * taken, so the same seed gives the same pairs on every resume, and a smaller N is a prefix of
+ * a larger one (each step of the curve adds data, it does not redraw it).
+ */
+export interface PairSample {
+  n: number;
+  from: 'curated' | 'all';
+  seed: number;
+}
+
+/** The first `n` of `pool` in a seeded shuffle of its id order. */
+export function samplePairs<T extends { id: string }>(
+  pool: readonly T[],
+  n: number,
+  seed: number,
+): T[] {
+  const byId = [...pool].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return seededShuffle(byId, mixSeed(seed, 0x5a3b)).slice(0, n);
 }
 
 /** Alpaca-style seeds keep their input/context after the instruction. */
@@ -74,7 +101,19 @@ export async function loadPairs(store: TrainingSourceStore, q: SourceQuery): Pro
     k: q.k ?? 5,
     ...(q.curation?.fast ? { fast: q.curation.fast } : {}),
   };
-  const kept = (await store.candidates.listByRun(q.runId)).filter((c) => isCurated(c, rule));
+  const all = await store.candidates.listByRun(q.runId);
+  // The curation ablation draws from every candidate that got an instruction (filtered ones
+  // excluded: they never had a usable pair), the curve from A_k alone.
+  const pool =
+    q.sample?.from === 'all'
+      ? all.filter((c) => !c.filterReason && effectivePair(c).instruction.trim())
+      : all.filter((c) => isCurated(c, rule));
+  if (q.sample && pool.length < q.sample.n)
+    throw new InputError(
+      `Only ${pool.length} ${q.sample.from === 'all' ? 'usable candidates' : 'curated pairs'} in this run; ${q.sample.n} were asked for`,
+      { field: 'sample' },
+    );
+  const kept = q.sample ? samplePairs(pool, q.sample.n, q.sample.seed) : pool;
   // Candidates carry their passage; only ones migrated without it are joined with the corpus.
   const missing = kept.filter((c) => !c.output).map((c) => c.segmentId);
   const segments = new Map(
@@ -93,6 +132,7 @@ export async function loadPairs(store: TrainingSourceStore, q: SourceQuery): Pro
 export function chatFor(
   pair: SourcePair,
   mode: TrainMode,
+  untagged = false,
 ): { prompt: ChatMessage[]; completion: string } {
   if (mode === 'backward') {
     // method.md §3: input = the response text, target = the instruction (no tags: the paper
@@ -103,7 +143,9 @@ export function chatFor(
     };
   }
   return {
-    prompt: taggedMessages(pair.instruction, null, tagFor(pair.origin)),
+    prompt: untagged
+      ? [{ role: 'user', content: pair.instruction }]
+      : taggedMessages(pair.instruction, null, tagFor(pair.origin)),
     completion: pair.output,
   };
 }
@@ -134,12 +176,13 @@ export function tokenizeExamples(
   tokenizer: HfTokenizer,
   template: ChatTemplate,
   maxLength: number,
+  untagged = false,
 ): { examples: TrainExample[]; stats: TokenizeStats } {
   const examples: TrainExample[] = [];
   let truncated = 0;
   let dropped = 0;
   for (const pair of pairs) {
-    const { prompt, completion } = chatFor(pair, mode);
+    const { prompt, completion } = chatFor(pair, mode, untagged);
     const t = tokenizeTraining(tokenizer, template, prompt, completion);
     const cut = t.ids.length > maxLength;
     const lossEnd = Math.min(t.lossEnd, maxLength);

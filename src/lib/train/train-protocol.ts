@@ -4,7 +4,7 @@
 import type { AdapterSpec } from '../engines/engine';
 import type { CheckpointInfo } from '../store/artifacts-repo';
 import type { MetricPoint } from './checkpoint';
-import type { TokenizeStats, TrainMode } from './data';
+import type { PairSample, TokenizeStats, TrainMode } from './data';
 import type { TrainOptions } from './trainer';
 import type { TrainingCuration } from '../domain';
 
@@ -29,6 +29,10 @@ export interface StartTrainingRequest {
   k?: number;
   /** 'seed+curated': which ratings select A_k^(t); default iteration 1, paper mode. */
   curation?: TrainingCuration;
+  /** 'seed+curated': only N augmented pairs, seeded (the data-scaling sweep, data.ts PairSample). */
+  sample?: PairSample;
+  /** Leave out the S_a / S_w sentences (the tagging ablation). */
+  untagged?: boolean;
   /** Longest example in tokens (longer ones are truncated and counted). */
   maxLength: number;
   /** Held-out share for the eval loss (method: deterministic by seed). */

@@ -100,6 +100,8 @@ export function trainHandlers(deps: TrainServiceDeps): Handlers<TrainRpc> {
       runId: req.runId,
       k: req.k,
       ...(req.curation ? { curation: req.curation } : {}),
+      ...(req.sample ? { sample: req.sample } : {}),
+      ...(req.untagged ? { untagged: true } : {}),
     });
     if (!pairs.length)
       throw new InputError('No training pairs: import seed pairs first (Data step)', {
@@ -111,6 +113,7 @@ export function trainHandlers(deps: TrainServiceDeps): Handlers<TrainRpc> {
       loaded.tokenizer,
       loaded.template,
       req.maxLength,
+      req.untagged,
     );
     const split = splitTrainEval(examples, req.evalFraction, req.options.seed);
     const fingerprint = dataFingerprint(split.train, split.eval);

@@ -2,6 +2,7 @@
 // rate at k = 5 and k ≥ 4 (with a person's accept winning), the statistics table (edited text
 // wins), M0 vs M1 as raters (Spearman, kappa, kept counts), what each slide says is missing,
 // and the state reading a real store (fake-indexeddb): newest run, seeds, adapters, walk keys.
+import { newSweep } from '../../helpers/sweep';
 import { describe, expect, it } from 'vitest';
 import { freshStore } from '../store/helpers';
 import type { Candidate, Rating, RatingMode, Run, SeedPair } from '../../../src/lib/domain';
@@ -188,6 +189,38 @@ describe('slideMissing', () => {
     ] as const)
       expect(slideMissing(id, full), id).toBeNull();
     expect(slideMissing('finetune', full)).toMatch(/Train step/);
+  });
+
+  it("shows the newest sweep's alpha on the evaluation slide (issue 12 item 3)", () => {
+    const arm = (n: number, winRate: number, createdBy = 'curated' as const) => ({
+      key: `${createdBy}-${n}`,
+      kind: createdBy,
+      n,
+      status: 'done' as const,
+      winRate,
+      se: 3,
+    });
+    const sweep = (id: string, createdAt: number, arms: ReturnType<typeof arm>[]) => ({
+      ...newSweep('w', 'r'),
+      id,
+      createdAt,
+      name: id,
+      arms,
+    });
+    const n = workshopNumbers(
+      input({
+        sweeps: [
+          sweep('old', 1, [arm(2, 40), arm(4, 50)]),
+          sweep('new', 2, [arm(2, 40), arm(4, 40 + 3 * Math.log(2)), arm(8, 40 + 3 * Math.log(4))]),
+          sweep('unfit', 3, [arm(2, 40)]),
+        ],
+      }),
+    );
+    expect(n.sweep?.name).toBe('new');
+    expect(n.sweep?.alpha).toBeCloseTo(3, 9);
+    expect(n.sweep?.ns).toEqual([2, 4, 8]);
+    expect(slideMissing('evaluate', n)).toBeNull();
+    expect(workshopNumbers(input()).sweep).toBeNull();
   });
 });
 

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { freshStore, rawDb } from './helpers';
 import { ingestDocs, keptDoc, shortDoc } from '../pipeline/ingest-helper';
 import { openDB } from 'idb';
+import { newSweep } from '../../helpers/sweep';
 import { DB_VERSION, workspaceStores } from '../../../src/lib/store/db';
 import { InputError, NotFoundError } from '../../../src/lib/protocol/errors';
 import { PERSISTENCE_SETTING } from '../../../src/lib/store/workspaces-repo';
@@ -139,6 +140,8 @@ describe('workspaces', () => {
           ],
         },
       );
+      // Schema step 8: a data-scaling sweep.
+      await store.sweeps.add(newSweep(ws.id, run.id));
       return ws;
     };
     const keep = await fill('keep');

@@ -10,6 +10,7 @@ import {
   chatFor,
   loadPairs,
   packBatch,
+  samplePairs,
   planEpoch,
   splitTrainEval,
   tokenizeExamples,
@@ -87,6 +88,48 @@ describe('loadPairs', () => {
       /run/,
     );
     store.close();
+  });
+});
+
+describe('sampled pairs (data-scaling sweep)', () => {
+  const pool = Array.from({ length: 20 }, (_, i) => ({ id: `p${String(i).padStart(2, '0')}` }));
+
+  it('draws the same pairs for the same seed whatever the pool order; smaller N is a prefix', () => {
+    const a = samplePairs(pool, 8, 3).map((p) => p.id);
+    const b = samplePairs([...pool].reverse(), 8, 3).map((p) => p.id);
+    expect(a).toEqual(b);
+    expect(new Set(a).size).toBe(8);
+    expect(samplePairs(pool, 4, 3).map((p) => p.id)).toEqual(a.slice(0, 4));
+    expect(samplePairs(pool, 8, 4).map((p) => p.id)).not.toEqual(a);
+    expect(a).not.toEqual(pool.slice(0, 8).map((p) => p.id));
+  });
+
+  it('curated samples come from A_k, uncurated ones from every candidate; too few is an error', async () => {
+    const { store, ws, run } = await storeWithData();
+    const q = { workspaceId: ws.id, mode: 'seed+curated' as const, runId: run.id, k: 5 };
+    const aug = async (sample: { n: number; from: 'curated' | 'all'; seed: number }) =>
+      (await loadPairs(store, { ...q, sample }))
+        .filter((p) => p.origin === 'augmented')
+        .map((p) => p.id);
+    const curated = await aug({ n: 1, from: 'curated', seed: 1 });
+    expect(curated).toHaveLength(1);
+    expect(['c0', 'c2']).toContain(curated[0]);
+    expect((await aug({ n: 3, from: 'all', seed: 1 })).sort()).toEqual(['c0', 'c1', 'c2']);
+    expect(await aug({ n: 2, from: 'all', seed: 9 })).toEqual(
+      await aug({ n: 2, from: 'all', seed: 9 }),
+    );
+    await expect(aug({ n: 3, from: 'curated', seed: 1 })).rejects.toThrow(
+      /Only 2 curated pairs in this run; 3 were asked for/,
+    );
+    store.close();
+  });
+
+  it('untagged training renders no system sentence', () => {
+    const pair: SourcePair = { id: 'x', instruction: 'Hi?', output: 'Hello.', origin: 'augmented' };
+    expect(chatFor(pair, 'seed+curated', true).prompt).toEqual([{ role: 'user', content: 'Hi?' }]);
+    const tagged = tokenizeExamples([pair], 'seed+curated', tokenizer, template, 512);
+    const plain = tokenizeExamples([pair], 'seed+curated', tokenizer, template, 512, true);
+    expect(plain.examples[0].ids.length).toBeLessThan(tagged.examples[0].ids.length);
   });
 });
 
