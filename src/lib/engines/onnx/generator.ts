@@ -1,7 +1,8 @@
-// Batched generation with a KV cache. Each prompt is prefilled on its own (the head all
-// prompts share once: prefill.ts), the per-row caches are stacked LEFT-padded, and then one
-// decode step per token runs the whole batch, which is where batching pays (a decode step
-// reads every weight once whatever the batch). Rows that finish leave the batch.
+// Batched generation with a KV cache. On wasm (CPU) each prompt is prefilled on its own (the
+// head all prompts share once: prefill.ts), the per-row caches are stacked LEFT-padded, and
+// then one decode step per token runs the whole batch, which is where batching pays (a decode
+// step reads every weight once whatever the batch); rows that finish leave the batch. On
+// WebGPU the prompts are prefilled as one padded batch and the cache never leaves the GPU.
 // Each request keeps its own seeded RNG, streaming detokenizer and stop matcher, so a request
 // gives the same text whether it runs alone or in a batch (up to float ties).
 // Cancellation is checked between steps and throws CancelledError: partial text is
@@ -15,7 +16,7 @@ import { StopMatcher } from '../generation/stop-strings';
 import type { HfTokenizer, StreamDecoder } from '../hf/tokenizer';
 import type { LoraInputs } from './adapters';
 import { disposeCache, selectRows } from './kv-cache';
-import { prefillRows } from './prefill';
+import { prefillPadded, prefillRows } from './prefill';
 import type { ModelRunner } from './runner';
 
 export interface TokenRequest extends SamplingOptions {
@@ -110,7 +111,7 @@ export async function generateBatch(
   requests.forEach((r, i) => groups.set(r.lora, [...(groups.get(r.lora) ?? []), i]));
   for (const [lora, indices] of groups) {
     const rows = indices.map((i) => new RowState(requests[i], tokenizer));
-    await decodeGroup(runner, rows, lora, opts);
+    await decodeGroup(runner, rows, lora, tokenizer.padId ?? tokenizer.eosIds[0] ?? 0, opts);
     indices.forEach((i, k) => (results[i] = rows[k].result()));
   }
   return results;
@@ -120,6 +121,7 @@ async function decodeGroup(
   runner: ModelRunner,
   rows: RowState[],
   lora: LoraInputs,
+  padId: number,
   opts: BatchOptions,
 ): Promise<void> {
   const maxSteps = Math.max(...rows.map((r) => r.req.maxTokens));
@@ -132,18 +134,21 @@ async function decodeGroup(
   const checkCancel = () => {
     if (opts.signal?.aborted) throw new CancelledError('Generation cancelled');
   };
-  const prefilled = await prefillRows(
-    runner,
-    active.map((r) => r.req.ids),
-    lora,
-    { checkCancel },
-  );
+  // On WebGPU the padded batch prefill runs in parallel on the device, and keeping the cache
+  // there matters more than skipping padding; on wasm (CPU) padding is paid token for token.
+  const onGpu = runner.device.kind === 'webgpu';
+  const prompts = active.map((r) => r.req.ids);
+  checkCancel();
+  const prefilled = onGpu
+    ? await prefillPadded(runner, prompts, lora, padId)
+    : await prefillRows(runner, prompts, lora, { checkCancel });
   let { cache, mask } = prefilled;
   let logits = prefilled.logits;
   try {
     const V = runner.config.vocabSize;
     for (let step = 0; ; step++) {
-      const next = Int32Array.from(active, (r, b) => r.step(logits[b]));
+      // Finished rows (only on WebGPU, where they stay in the batch) are fed padding.
+      const next = Int32Array.from(active, (r, b) => (r.finish ? padId : r.step(logits[b])));
       opts.onProgress?.({
         job: 'generate',
         kind: 'generate',
@@ -156,7 +161,8 @@ async function decodeGroup(
       checkCancel();
       // Rows that finished leave the batch (with the slots that were padding for every row
       // still in it), so they cost nothing in the steps that remain.
-      if (active.some((r) => r.finish)) {
+      // (Not on WebGPU: it would download the cache; finished rows decode padding there.)
+      if (!onGpu && active.some((r) => r.finish)) {
         const keep = active.flatMap((r, b) => (r.finish ? [] : [b]));
         const narrowed = await selectRows(
           runner.ort,

@@ -87,3 +87,35 @@ export async function prefillRows(
     caches.forEach(disposeCache);
   }
 }
+
+/**
+ * All prompts in one left-padded batch run, as before per-row prefill. Kept for WebGPU, where
+ * a padded batch runs in parallel on the device and per-row runs would download and re-upload
+ * every cache to stack it (and, on SwiftShader, compile shaders for every row's length).
+ */
+export async function prefillPadded(
+  runner: ModelRunner,
+  prompts: Int32Array[],
+  lora: LoraInputs,
+  padId: number,
+): Promise<Prefilled> {
+  const B = prompts.length;
+  const L = Math.max(...prompts.map((p) => p.length));
+  const inputIds = new Int32Array(B * L).fill(padId);
+  const mask = new Int32Array(B * L);
+  prompts.forEach((ids, b) => {
+    inputIds.set(ids, b * L + L - ids.length);
+    mask.fill(1, b * L + L - ids.length, (b + 1) * L);
+  });
+  const out = await runner.run({
+    batch: B,
+    seq: L,
+    inputIds,
+    attentionMask: mask,
+    lora,
+    logits: 'last',
+  });
+  const V = runner.config.vocabSize;
+  const logits = prompts.map((_, b) => out.logits.slice(b * V, (b + 1) * V));
+  return { cache: out.present, mask, logits };
+}
