@@ -70,6 +70,41 @@ describe('scoring', () => {
     expect(viaEngine.logprobs[0]).not.toEqual(viaEngine.logprobs[1]);
   });
 
+  it('chunks by length: same scores in row order as unsorted chunks, less padding fed', async () => {
+    // Short and long prompts alternate, so unsorted chunks of two each pad a short one to a
+    // long one; sorted chunks pair equals.
+    const prompts = [
+      PROMPTS[0],
+      `${HEAD}\nWrite a long story about a dragon.\nOnce upon a time a dragon lived in a cave by the sea and ate only bread.\nScore: `,
+      PROMPTS[2],
+      `${HEAD}\nDescribe the sea in detail.\nThe sea is wide and grey in winter, blue in summer, and always moving under the wind.\nScore: `,
+    ];
+    const rows = rowsOf(engine, prompts, DIGITS);
+    const { runner, noAdapter } = engine.loaded;
+    const fed = async (sortByLength: boolean) => {
+      let tokens = 0;
+      const run = runner.run.bind(runner);
+      const spy = vi.spyOn(runner, 'run').mockImplementation((inputs) => {
+        tokens += inputs.inputIds.length;
+        return run(inputs);
+      });
+      try {
+        return {
+          scores: await scoreRows(runner, rows, noAdapter, { maxRows: 2, sortByLength }),
+          tokens,
+        };
+      } finally {
+        spy.mockRestore();
+      }
+    };
+    const sorted = await fed(true);
+    const unsorted = await fed(false);
+    const plain = await scoreRows(runner, rows, noAdapter, { sharedPrefix: false, maxRows: 1 });
+    expect(maxAbsDiff(sorted.scores, unsorted.scores)).toBeLessThan(1e-5);
+    expect(maxAbsDiff(sorted.scores, plain)).toBeLessThan(1e-4);
+    expect(sorted.tokens).toBeLessThan(unsorted.tokens);
+  });
+
   it('multi-token continuations sum the log-probabilities of their tokens', async () => {
     const conts = [' the answer is good', ' bad'];
     const rows = rowsOf(engine, PROMPTS.slice(0, 2), conts);

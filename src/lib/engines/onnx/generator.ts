@@ -1,5 +1,8 @@
-// Batched generation with a KV cache: one prefill of all prompts (LEFT-padded, so every row's
-// next token sits in the last column), then one decode step per token for the whole batch.
+// Batched generation with a KV cache. On wasm (CPU) each prompt is prefilled on its own (the
+// head all prompts share once: prefill.ts), the per-row caches are stacked LEFT-padded, and
+// then one decode step per token runs the whole batch, which is where batching pays (a decode
+// step reads every weight once whatever the batch); rows that finish leave the batch. On
+// WebGPU the prompts are prefilled as one padded batch and the cache never leaves the GPU.
 // Each request keeps its own seeded RNG, streaming detokenizer and stop matcher, so a request
 // gives the same text whether it runs alone or in a batch (up to float ties).
 // Cancellation is checked between steps and throws CancelledError: partial text is
@@ -12,7 +15,8 @@ import { sampleToken } from '../generation/sampler';
 import { StopMatcher } from '../generation/stop-strings';
 import type { HfTokenizer, StreamDecoder } from '../hf/tokenizer';
 import type { LoraInputs } from './adapters';
-import { disposeCache } from './kv-cache';
+import { disposeCache, selectRows } from './kv-cache';
+import { prefillPadded, prefillRows } from './prefill';
 import type { ModelRunner } from './runner';
 
 export interface TokenRequest extends SamplingOptions {
@@ -107,7 +111,7 @@ export async function generateBatch(
   requests.forEach((r, i) => groups.set(r.lora, [...(groups.get(r.lora) ?? []), i]));
   for (const [lora, indices] of groups) {
     const rows = indices.map((i) => new RowState(requests[i], tokenizer));
-    await decodeGroup(runner, tokenizer, rows, lora, opts);
+    await decodeGroup(runner, rows, lora, tokenizer.padId ?? tokenizer.eosIds[0] ?? 0, opts);
     indices.forEach((i, k) => (results[i] = rows[k].result()));
   }
   return results;
@@ -115,43 +119,36 @@ export async function generateBatch(
 
 async function decodeGroup(
   runner: ModelRunner,
-  tokenizer: HfTokenizer,
   rows: RowState[],
   lora: LoraInputs,
+  padId: number,
   opts: BatchOptions,
 ): Promise<void> {
-  const B = rows.length;
-  const padId = tokenizer.padId ?? tokenizer.eosIds[0] ?? 0;
-  const L = Math.max(...rows.map((r) => r.req.ids.length));
   const maxSteps = Math.max(...rows.map((r) => r.req.maxTokens));
-  if (rows.every((r) => r.finish)) return;
-  if (L === 0) throw new RangeError('Cannot generate from an empty prompt');
-  const inputIds = new Int32Array(B * L).fill(padId);
-  let mask = new Int32Array(B * L);
-  rows.forEach((r, b) => {
-    const pad = L - r.req.ids.length;
-    inputIds.set(r.req.ids, b * L + pad);
-    mask.fill(1, b * L + pad, (b + 1) * L);
-  });
+  // Rows with maxTokens 0 are done before they start and cost nothing.
+  let active = rows.filter((r) => !r.finish);
+  if (!active.length) return;
+  if (active.some((r) => r.req.ids.length === 0)) {
+    throw new RangeError('Cannot generate from an empty prompt');
+  }
   const checkCancel = () => {
     if (opts.signal?.aborted) throw new CancelledError('Generation cancelled');
   };
+  // On WebGPU the padded batch prefill runs in parallel on the device, and keeping the cache
+  // there matters more than skipping padding; on wasm (CPU) padding is paid token for token.
+  const onGpu = runner.device.kind === 'webgpu';
+  const prompts = active.map((r) => r.req.ids);
   checkCancel();
-  let out = await runner.run({
-    batch: B,
-    seq: L,
-    inputIds,
-    attentionMask: mask,
-    lora,
-    logits: 'last',
-  });
+  const prefilled = onGpu
+    ? await prefillPadded(runner, prompts, lora, padId)
+    : await prefillRows(runner, prompts, lora, { checkCancel });
+  let { cache, mask } = prefilled;
+  let logits = prefilled.logits;
   try {
     const V = runner.config.vocabSize;
     for (let step = 0; ; step++) {
-      const next = new Int32Array(B).fill(padId);
-      rows.forEach((r, b) => {
-        if (!r.finish) next[b] = r.step(out.logits.subarray(b * V, (b + 1) * V));
-      });
+      // Finished rows (only on WebGPU, where they stay in the batch) are fed padding.
+      const next = Int32Array.from(active, (r, b) => (r.finish ? padId : r.step(logits[b])));
       opts.onProgress?.({
         job: 'generate',
         kind: 'generate',
@@ -160,30 +157,58 @@ async function decodeGroup(
         total: maxSteps,
         unit: 'tokens',
       });
-      if (rows.every((r) => r.finish)) return;
+      if (active.every((r) => r.finish)) return;
       checkCancel();
-      // Every row gets one more attended slot; finished rows keep decoding padding that
-      // nobody reads (dropping them would mean re-slicing the cache each step).
-      const S = mask.length / B;
+      // Rows that finished leave the batch (with the slots that were padding for every row
+      // still in it), so they cost nothing in the steps that remain.
+      // (Not on WebGPU: it would download the cache; finished rows decode padding there.)
+      if (!onGpu && active.some((r) => r.finish)) {
+        const keep = active.flatMap((r, b) => (r.finish ? [] : [b]));
+        const narrowed = await selectRows(
+          runner.ort,
+          cache,
+          mask,
+          keep,
+          leadingPadding(mask, cache.pastLength, keep),
+        );
+        disposeCache(cache);
+        ({ cache, mask } = narrowed);
+        active = keep.map((b) => active[b]);
+        next.set(keep.map((b) => next[b]));
+      }
+      const B = active.length;
+      // Every row gets one more attended slot.
+      const S = cache.pastLength;
       const grown = new Int32Array(B * (S + 1));
       for (let b = 0; b < B; b++) {
         grown.set(mask.subarray(b * S, (b + 1) * S), b * (S + 1));
         grown[b * (S + 1) + S] = 1;
       }
       mask = grown;
-      const previous = out.present;
-      out = await runner.run({
+      const out = await runner.run({
         batch: B,
         seq: 1,
-        inputIds: next,
+        inputIds: next.slice(0, B),
         attentionMask: mask,
-        past: previous,
+        past: cache,
         lora,
         logits: 'last',
       });
-      disposeCache(previous);
+      disposeCache(cache);
+      cache = out.present;
+      logits = active.map((_, b) => out.logits.subarray(b * V, (b + 1) * V));
     }
   } finally {
-    disposeCache(out.present);
+    disposeCache(cache);
   }
+}
+
+/** Leading slots that are padding in every row of `keep` ([B, P] mask). */
+function leadingPadding(mask: Int32Array, P: number, keep: number[]): number {
+  let drop = P;
+  for (const b of keep) {
+    const first = mask.subarray(b * P, (b + 1) * P).indexOf(1);
+    drop = Math.min(drop, first < 0 ? P : first);
+  }
+  return drop;
 }

@@ -77,7 +77,7 @@ export class OrtEngine implements Engine {
     return r;
   }
 
-  /** Many requests decoded together (left-padded batch, one step per token for all). */
+  /** Many requests: each prompt prefilled alone (shared head once), then decoded together. */
   async generateBatch(
     reqs: GenerateRequest[],
     opts: EngineCallOptions = {},

@@ -21,6 +21,11 @@ export interface ScoreOptions {
   sharedPrefix?: boolean;
   /** Shortest common prefix worth a separate run. Default 4 tokens. */
   minPrefix?: number;
+  /**
+   * Chunk runs of similar length together (sorted by length; results stay in row order), so
+   * a chunk's left padding is small. Default true.
+   */
+  sortByLength?: boolean;
   /** Rows per forward run. Default 16. */
   maxRows?: number;
   /** Cap on B·T·V logits floats per run (memory). Default 2^25 (128 MB). */
@@ -88,6 +93,11 @@ export async function scoreRows(
   });
   const rowsOfRun = runs.map(() => [] as number[]);
   rowRun.forEach((run, row) => run >= 0 && rowsOfRun[run].push(row));
+  // Runs in the order they are chunked: by length, so a chunk pads each run only up to its
+  // neighbours' length instead of the longest prompt's (a stable sort keeps equal lengths in
+  // row order).
+  const order = runs.map((_, i) => i);
+  if (opts.sortByLength ?? true) order.sort((a, b) => runs[a].ids.length - runs[b].ids.length);
 
   let prefix: KvCache | undefined;
   const tiled = new Map<number, KvCache>();
@@ -116,8 +126,9 @@ export async function scoreRows(
       let T = 0;
       let all = false;
       while (end < runs.length && end - start < maxRows) {
-        const t = Math.max(T, runs[end].ids.length);
-        const a: boolean = all || runs[end].needsAll;
+        const run = runs[order[end]];
+        const t = Math.max(T, run.ids.length);
+        const a: boolean = all || run.needsAll;
         if (end > start && (end + 1 - start) * (a ? t : 1) * V > budget) break;
         [T, all] = [t, a];
         end++;
@@ -132,7 +143,7 @@ export async function scoreRows(
       const mask = new Int32Array(B * (L + T));
       const pads: number[] = [];
       for (let b = 0; b < B; b++) {
-        const ids = runs[start + b].ids;
+        const ids = runs[order[start + b]].ids;
         const pad = T - ids.length;
         pads.push(pad);
         inputIds.set(ids, b * T + pad);
@@ -150,7 +161,7 @@ export async function scoreRows(
       });
       disposeCache(out.present);
       for (let b = 0; b < B; b++) {
-        for (const row of rowsOfRun[start + b]) {
+        for (const row of rowsOfRun[order[start + b]]) {
           const r = rows[row];
           // Logits at column c predict the token at column c + 1.
           const firstPredictor = pads[b] + (r.prompt.length - L) - 1;
