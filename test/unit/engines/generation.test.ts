@@ -45,6 +45,46 @@ describe('sampleToken', () => {
   });
 });
 
+/** The textbook nucleus sampler: sort every id, cut at top_p, draw. */
+function fullSortNucleus(logits: Float32Array, T: number, topP: number, u: number): number {
+  const ids = Array.from({ length: logits.length }, (_, i) => i);
+  ids.sort((a, b) => logits[b] - logits[a] || a - b);
+  const w = ids.map((i) => Math.exp((logits[i] - logits[ids[0]]) / T));
+  const sum = w.reduce((a, b) => a + b, 0);
+  let cut = ids.length;
+  for (let i = 0, acc = 0; i < ids.length; i++) {
+    acc += w[i] / sum;
+    if (acc >= topP) {
+      cut = i + 1;
+      break;
+    }
+  }
+  let r = u * w.slice(0, cut).reduce((a, b) => a + b, 0);
+  for (let i = 0; i < cut; i++) if ((r -= w[i]) <= 0) return ids[i];
+  return ids[cut - 1];
+}
+
+describe('sampleToken, nucleus over a large vocabulary', () => {
+  // 32,000 ids like Llama's: a peaked row (a trained model) and a flat one (a random model).
+  const V = 32000;
+  const rows = [3, 0.2].map((scale) => {
+    const rng = mulberry32(7);
+    return Float32Array.from({ length: V }, () => {
+      const g = Math.sqrt(-2 * Math.log(rng() + 1e-12)) * Math.cos(2 * Math.PI * rng());
+      return g * scale;
+    });
+  });
+  it('draws the same ids as sorting the whole vocabulary (T = 0.7, p = 0.9)', () => {
+    for (const row of rows) {
+      for (let seed = 0; seed < 40; seed++) {
+        const u = mulberry32(seed)();
+        const got = sampleToken(row, { temperature: 0.7, topP: 0.9 }, mulberry32(seed));
+        expect(got).toBe(fullSortNucleus(row, 0.7, 0.9, u));
+      }
+    }
+  });
+});
+
 describe('StopMatcher', () => {
   it('holds back a partial stop string and stops on the whole one', () => {
     const m = new StopMatcher(['</s>', '\nUser:']);

@@ -22,23 +22,25 @@ export function argmax(logits: ArrayLike<number>): number {
 }
 
 /**
- * Picks a token id. Only candidates that survive top-k are sorted, so the cost stays
- * O(V + k log k) for large vocabularies.
+ * Picks a token id. Only candidates that survive top-k (or, without top-k, a probability
+ * threshold that already holds the nucleus) are sorted, so the cost stays near O(V) for
+ * large vocabularies instead of sorting all 32k-152k ids every token.
  */
 export function sampleToken(logits: ArrayLike<number>, opts: SamplerOptions, rng: Rng): number {
   if (opts.temperature <= 0) return argmax(logits);
   const V = logits.length;
   const k = opts.topK && opts.topK > 0 ? Math.min(opts.topK, V) : V;
   const invT = 1 / opts.temperature;
+  const topP = opts.topP ?? 1;
 
-  // Candidate set: all ids, or the k largest (partial selection via a threshold).
+  // Candidate set: the k largest, the ids that can hold the nucleus, or all ids. Each is a
+  // prefix of the stably sorted order, so the sorted candidates, the cut and the draw are
+  // the same as over all ids.
   let ids: number[];
-  if (k < V) {
-    ids = topKIds(logits, k);
-  } else {
-    ids = Array.from({ length: V }, (_, i) => i);
-  }
-  ids.sort((a, b) => logits[b] - logits[a]);
+  if (k < V) ids = topKIds(logits, k);
+  else if (topP < 1) ids = nucleusCandidates(logits, invT, topP);
+  else ids = Array.from({ length: V }, (_, i) => i);
+  ids.sort((a, b) => logits[b] - logits[a] || a - b);
 
   const max = logits[ids[0]] * invT;
   const weights = new Float64Array(ids.length);
@@ -48,9 +50,10 @@ export function sampleToken(logits: ArrayLike<number>, opts: SamplerOptions, rng
     weights[i] = w;
     sum += w;
   }
+  // Without top-k the candidates may be a prefix of all ids: normalise by the full mass.
+  if (k === V && ids.length < V) sum = softmaxMass(logits, invT, max);
   // Nucleus: the smallest prefix whose probability reaches top_p.
   let cut = ids.length;
-  const topP = opts.topP ?? 1;
   if (topP < 1) {
     let acc = 0;
     for (let i = 0; i < ids.length; i++) {
@@ -69,6 +72,40 @@ export function sampleToken(logits: ArrayLike<number>, opts: SamplerOptions, rng
     if (r <= 0) return ids[i];
   }
   return ids[cut - 1];
+}
+
+function softmaxMass(logits: ArrayLike<number>, invT: number, max: number): number {
+  let sum = 0;
+  for (let i = 0; i < logits.length; i++) sum += Math.exp(logits[i] * invT - max);
+  return sum;
+}
+
+/**
+ * Every id whose logit is at least a threshold, lowered until their probability mass
+ * reaches top_p (with a margin for rounding): the nucleus is a prefix of the sorted order,
+ * so it lies inside this set. Peaked distributions need a few hundred ids, not all V.
+ */
+function nucleusCandidates(logits: ArrayLike<number>, invT: number, topP: number): number[] {
+  const V = logits.length;
+  let maxLogit = -Infinity;
+  for (let i = 0; i < V; i++) if (logits[i] > maxLogit) maxLogit = logits[i];
+  const max = maxLogit * invT;
+  const total = softmaxMass(logits, invT, max);
+  const need = Math.min(1, topP + 1e-6) * total;
+  // Thresholds on the scaled logit below the maximum: e^-4, e^-8, ... of the top weight.
+  for (let drop = 4; drop <= 64; drop *= 2) {
+    const ids: number[] = [];
+    let mass = 0;
+    for (let i = 0; i < V; i++) {
+      const z = logits[i] * invT - max;
+      if (z >= -drop) {
+        ids.push(i);
+        mass += Math.exp(z);
+      }
+    }
+    if (mass >= need || ids.length === V) return ids;
+  }
+  return Array.from({ length: V }, (_, i) => i);
 }
 
 function topKIds(logits: ArrayLike<number>, k: number): number[] {
