@@ -7,7 +7,7 @@
 // vitest's own order. Add a file when it takes more than ~15 s on a quiet run.
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
-/** The longest files of a measured run (JSON reporter, 2 workers; 22:21 UTC 2026-12-04), longest first. */
+/** The longest files of a measured run (JSON reporter, 2 workers, 2026-12-04), longest first. */
 export const SLOW_UNIT_FILES = [
   'test/unit/bench/bench-gpu-script.test.ts',
   'test/unit/train/trainer.test.ts',
@@ -25,7 +25,9 @@ export const SLOW_UNIT_FILES = [
   'test/unit/engines/model-service.test.ts',
   'test/unit/engines/onnx-io.test.ts',
   'test/unit/train/optimizer.test.ts',
+  'test/unit/engines/llama-forward.test.ts',
   'test/unit/engines/ort-engine.test.ts',
+  'test/unit/train/lora-grads-torch.test.ts',
   'test/unit/train/backward-rules.test.ts',
 ];
 
