@@ -31,6 +31,9 @@ export default mergeConfig(
   defineConfig({
     test: {
       sequence: { sequencer: SlowFirstSequencer },
+      // vitest's default 10 s: beforeAll hooks that start Python/torch or load a tiny model
+      // (lora-grads-torch, llama-forward) ran out of it on a loaded 2-core machine.
+      hookTimeout: 60_000,
       projects: [
         { extends: true, test: { name: 'isolated', include: isolated } },
         {
