@@ -53,7 +53,9 @@ describe('training worker on WebGPU', () => {
         ...DEFAULT_TRAIN_OPTIONS,
         lora: { rank: 4, alpha: 8, dropout: 0.1, targetModules: ['q_proj', 'v_proj', 'down_proj'] },
         batch: 2,
-        accumulation: 2,
+        // One micro-batch per step: each is a SwiftShader forward + backward over 32000 logits
+        // per token; accumulation itself is the trainer's host-side loop (trainer.test.ts).
+        accumulation: 1,
         maxSteps: 50,
         evalEvery: 0,
         checkpointEvery: 2,

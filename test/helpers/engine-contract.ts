@@ -35,6 +35,11 @@ export interface ContractSubject {
   multiTokenScoring: 'summed' | 'refused' | 'not-refused';
   /** Tokens to generate in the generation cases (small: the suite must stay fast). */
   maxTokens?: number;
+  /**
+   * Further cases on the suite's loaded engine, run after the contract's own and before it is
+   * unloaded: a file whose model load is expensive (WebGPU on SwiftShader) loads it once.
+   */
+  moreCases?(engine: () => Engine): void;
   teardown?(): Promise<void>;
 }
 
@@ -241,6 +246,9 @@ export function engineContract(subject: ContractSubject): void {
         });
       }
     });
+
+    if (subject.moreCases)
+      describe('more cases on the same engine', () => subject.moreCases!(() => engine));
 
     describe('errors', () => {
       it('a model load that cannot succeed is a ModelLoadError', async () => {

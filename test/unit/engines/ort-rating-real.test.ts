@@ -2,7 +2,7 @@
 // instructions the model wrote, inside a real tokenizer's chat template (Llama-2's format
 // with the Llama-2 tokenizer; Qwen3's own template with its tokenizer), scored after an
 // assistant prefix ending in "Score:" on a tiny generated checkpoint whose context fits the
-// 600-3,000-character segments. The WebGPU twin is test/browser/ort-rating-real.test.ts.
+// 600-3,000-character segments. The WebGPU twin is in test/browser/engine-contract-webgpu.test.ts.
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { ModelFiles } from '../../../src/lib/engines/hf/model-files';
 import { OrtEngine } from '../../../src/lib/engines/onnx/ort-engine';
