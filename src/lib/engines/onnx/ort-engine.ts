@@ -174,6 +174,8 @@ export class OrtEngine implements Engine {
     const only = ids.size === 1 ? [...ids][0] : null;
     this.streak = only !== null && only === this.lastAdapter ? this.streak + 1 : 1;
     this.lastAdapter = only;
+    if (this.adapterMode === 'unmerged' && m.runner.mergedAdapter)
+      await m.runner.mergeAdapter(null);
     if (!only || this.adapterMode === 'unmerged' || !m.runner.canMerge) return;
     const keptFor = m.info.device === 'wasm' ? 1 : 2;
     if (this.adapterMode === 'merged' || this.streak >= keptFor) {
