@@ -178,9 +178,17 @@ describe('merged adapter mode', () => {
 
   it('auto merges a kept adapter on wasm; removing it restores the base', async () => {
     engine.adapterMode = 'auto';
-    await engine.generate({ prompt: PROMPT, maxTokens: 1, temperature: 0, adapterId: 'b' });
+    const once = (adapterId?: string) =>
+      engine.generate({ prompt: PROMPT, maxTokens: 1, temperature: 0, adapterId });
+    const runner = engine.loaded.runner;
+    await once();
+    await once('a'); // from the base: merged at once
+    expect(runner.mergedAdapter).toBe(engine.adapterInputs('a'));
+    await once('b'); // from another adapter: unmerged first ...
+    expect(runner.mergedAdapter).toBeNull();
+    await once('b'); // ... merged when kept
     const lb = engine.adapterInputs('b');
-    expect(engine.loaded.runner.mergedAdapter).toBe(lb);
+    expect(runner.mergedAdapter).toBe(lb);
     await engine.removeAdapter('b');
     expect(engine.loaded.runner.mergedAdapter).toBeNull();
     await engine.addAdapter(b);

@@ -43,8 +43,9 @@ export interface OrtEngineOptions {
  * call is folded into the weights (W + s·BA, merged-weights.ts), so it runs at the base
  * model's speed, and a switch rewrites the targeted projections (plus, on wasm, rebuilds the
  * decode session, as any module-set switch does there). 'auto' merges once an adapter is kept:
- * on wasm from its first call (a switch rebuilds the decode session either way), on WebGPU
- * from its second call in a row. int4 models always run unmerged (re-quantizing W + ΔW would
+ * on wasm from its first call after the base (a switch rebuilds the decode session either
+ * way), otherwise from its second call in a row (switching unmerged adapters is free on
+ * WebGPU, and on wasm between adapters with the same target modules). int4 models always run unmerged (re-quantizing W + ΔW would
  * round the adapter away).
  */
 export type AdapterMode = 'auto' | 'merged' | 'unmerged';
@@ -172,12 +173,16 @@ export class OrtEngine implements Engine {
     const m = this.requireModel();
     const ids = new Set(adapterIds.map((id) => id ?? ''));
     const only = ids.size === 1 ? [...ids][0] : null;
-    this.streak = only !== null && only === this.lastAdapter ? this.streak + 1 : 1;
+    const previous = this.lastAdapter;
+    this.streak = only !== null && only === previous ? this.streak + 1 : 1;
     this.lastAdapter = only;
     if (this.adapterMode === 'unmerged' && m.runner.mergedAdapter)
       await m.runner.mergeAdapter(null);
     if (!only || this.adapterMode === 'unmerged' || !m.runner.canMerge) return;
-    const keptFor = m.info.device === 'wasm' ? 1 : 2;
+    // wasm, coming from the base: the decode session is rebuilt either way, so merge at once.
+    // From another adapter (which may share the module set, and so the session, unmerged) or
+    // on WebGPU (unmerged switches are free): only once it is asked for twice in a row.
+    const keptFor = m.info.device === 'wasm' && !previous ? 1 : 2;
     if (this.adapterMode === 'merged' || this.streak >= keptFor) {
       await m.runner.mergeAdapter(this.loraFor(only));
     }
