@@ -1,8 +1,9 @@
 // Our own engine: Hugging Face checkpoints (Hub or a local folder) run by onnxruntime-web
 // through the forward graph we build (llama-graph.ts), on WebGPU where the browser has it and
-// on the wasm EP otherwise. It is the only engine that runs our LoRA adapters, unmerged, so
-// the pipeline can curate with one adapter and generate with another without reloading
-// (method.md §2 self-curation with the model being trained).
+// on the wasm EP otherwise. It is the only engine that runs our LoRA adapters, unmerged or
+// folded into the weights (adapterMode), so the pipeline can curate with one adapter and
+// generate with another without reloading (method.md §2 self-curation with the model being
+// trained).
 import { InputError, ModelLoadError } from '../../protocol/errors';
 import type {
   AdapterSpec,
@@ -32,7 +33,22 @@ export interface OrtEngineOptions {
   models?: ModelService;
   /** Tuning for score() (rows per run, shared prefix on/off). */
   scoring?: Omit<ScoreOptions, 'signal' | 'onProgress'>;
+  /** How adapters run (AdapterMode); default 'auto'. */
+  adapterMode?: AdapterMode;
 }
+
+/**
+ * 'unmerged': the LoRA runs as extra nodes beside the frozen weights (4 per targeted
+ * projection per step); switching adapters is free on WebGPU. 'merged': the adapter of each
+ * call is folded into the weights (W + s·BA, merged-weights.ts), so it runs at the base
+ * model's speed, and a switch rewrites the targeted projections (plus, on wasm, rebuilds the
+ * decode session, as any module-set switch does there). 'auto' merges once an adapter is kept:
+ * on wasm from its first call after the base (a switch rebuilds the decode session either
+ * way), otherwise from its second call in a row (switching unmerged adapters is free on
+ * WebGPU, and on wasm between adapters with the same target modules). int4 models always run unmerged (re-quantizing W + ΔW would
+ * round the adapter away).
+ */
+export type AdapterMode = 'auto' | 'merged' | 'unmerged';
 
 export class OrtEngine implements Engine {
   readonly kind = 'onnx' as const;
@@ -41,9 +57,15 @@ export class OrtEngine implements Engine {
   private adapters = new Map<string, AdapterSpec>();
   private converted = new Map<string, LoraInputs>();
   private readonly models: ModelService;
+  /** Adapter of the previous call ('' = none; null = a batch mixing adapters) and its streak. */
+  private lastAdapter: string | null = null;
+  private streak = 0;
+  /** How adapters run; may be changed between calls (benchmarks compare the modes). */
+  adapterMode: AdapterMode;
 
   constructor(private readonly options: OrtEngineOptions = {}) {
     this.models = options.models ?? new ModelService();
+    this.adapterMode = options.adapterMode ?? 'auto';
   }
 
   async load(spec: ModelSpec, opts: EngineCallOptions = {}): Promise<ModelInfo> {
@@ -98,6 +120,7 @@ export class OrtEngine implements Engine {
       const onToken = opts.onBatchToken && ((piece: string) => opts.onBatchToken!(i, piece));
       return { ...item, maxTokens, ids, lora: this.loraFor(item.adapterId), onToken };
     });
+    await this.placeAdapter(reqs.map((r) => r.adapterId));
     return generateBatch(m.runner, m.tokenizer, requests, {
       signal: opts.signal,
       onProgress: opts.onProgress,
@@ -115,7 +138,9 @@ export class OrtEngine implements Engine {
       for (const c of req.continuations)
         rows.push(splitContinuation(context, m.tokenizer.encode(text + c, special)));
     }
-    const scores = await scoreRows(m.runner, rows, this.loraFor(req.adapterId), {
+    const lora = this.loraFor(req.adapterId);
+    await this.placeAdapter([req.adapterId]);
+    const scores = await scoreRows(m.runner, rows, lora, {
       ...this.options.scoring,
       signal: opts.signal,
       onProgress: opts.onProgress,
@@ -132,15 +157,48 @@ export class OrtEngine implements Engine {
   }
 
   async removeAdapter(id: string): Promise<void> {
+    const lora = this.converted.get(id);
     this.adapters.delete(id);
     this.converted.delete(id);
+    // Its weights are not left folded in (and its tensors not kept alive by the runner).
+    if (lora && this.model?.runner.mergedAdapter === lora)
+      await this.model.runner.mergeAdapter(null);
+  }
+
+  /**
+   * Folds the call's adapter into the weights where adapterMode says so. Nothing to do
+   * otherwise: a run with another adapter (or none) restores the base itself (runner.ts).
+   */
+  private async placeAdapter(adapterIds: (string | undefined)[]): Promise<void> {
+    const m = this.requireModel();
+    const ids = new Set(adapterIds.map((id) => id ?? ''));
+    const only = ids.size === 1 ? [...ids][0] : null;
+    const previous = this.lastAdapter;
+    this.streak = only !== null && only === previous ? this.streak + 1 : 1;
+    this.lastAdapter = only;
+    if (this.adapterMode === 'unmerged' && m.runner.mergedAdapter)
+      await m.runner.mergeAdapter(null);
+    if (!only || this.adapterMode === 'unmerged' || !m.runner.canMerge) return;
+    // wasm, coming from the base: the decode session is rebuilt either way, so merge at once.
+    // From another adapter (which may share the module set, and so the session, unmerged) or
+    // on WebGPU (unmerged switches are free): only once it is asked for twice in a row.
+    const keptFor = m.info.device === 'wasm' && !previous ? 1 : 2;
+    if (this.adapterMode === 'merged' || this.streak >= keptFor) {
+      await m.runner.mergeAdapter(this.loraFor(only));
+    }
   }
 
   async unload(): Promise<void> {
     const m = this.model;
     this.model = null;
+    this.lastAdapter = null;
     this.converted.clear();
     if (m) await m.release();
+  }
+
+  /** The converted inputs of a registered adapter (diagnostics and benchmarks drive the runner with them). */
+  adapterInputs(adapterId: string): LoraInputs {
+    return this.loraFor(adapterId);
   }
 
   private loraFor(adapterId: string | undefined): LoraInputs {

@@ -108,7 +108,7 @@ export async function loadOrtModel(
     weights.set(name, dtype === 'fp16' ? toFloat16(raw, name) : toFloat32(raw, name));
   }
   const ort = await (options.ort ?? loadOrt)();
-  const runner = await ModelRunner.create(ort, config, weights, device, quantize);
+  const runner = await ModelRunner.create(ort, config, weights, device, quantize, base.tensors);
   opts.onProgress?.({
     job: `load:${modelId}`,
     kind: 'load',

@@ -79,6 +79,21 @@ export class GraphVariants {
     }
   }
 
+  /**
+   * Releases every variant of `kind` (the wasm decode variants, whose embedded weights go
+   * stale when merged-adapter weights change: merged-weights.ts). Busy ones go when done.
+   */
+  async releaseKind(kind: LogitsKind): Promise<void> {
+    const released: Promise<void>[] = [];
+    for (const [key, e] of [...this.entries]) {
+      if (e.kind !== kind) continue;
+      this.entries.delete(key);
+      e.evicted = true;
+      if (e.busy === 0) released.push(this.dispose(e));
+    }
+    await Promise.all(released);
+  }
+
   private acquire(kind: LogitsKind, modules: readonly LoraModule[]): Entry {
     const key = variantKey(kind, modules);
     let entry = this.entries.get(key);

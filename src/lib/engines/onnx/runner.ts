@@ -5,9 +5,9 @@
 // scorer.ts) only talk to `run`.
 import type * as Ort from 'onnxruntime-web';
 import { ModelLoadError } from '../../protocol/errors';
-import type { LoraInputs } from './adapters';
+import { NO_ADAPTER, type LoraInputs } from './adapters';
 import { ropeTables, type DecoderConfig } from './config';
-import { weightTensors, type DeviceChoice, type OrtModule } from './device';
+import { tensorOf, weightTensors, type DeviceChoice, type OrtModule } from './device';
 import { commonWeightType, type WeightTensor } from './half';
 import { embedWeights } from './embed-weights';
 import { isInt4TensorName } from './int4';
@@ -24,6 +24,8 @@ import {
   type LoraModule,
 } from './llama-graph';
 import { positionIdsFromMask, resolveTiedEmbeddings, type KvCache } from './llama-session';
+import { MergedWeights } from './merged-weights';
+import type { RawTensor } from './safetensors';
 import { GraphVariants, variantKey, type LogitsKind, type Variant } from './runner-variants';
 
 export interface RunInputs {
@@ -54,6 +56,13 @@ export class ModelRunner {
   private ropeLength = 0;
   private loraFeeds = new WeakMap<LoraInputs, Record<string, Ort.Tensor>>();
   private emptyPast = new Map<number, KvCache>();
+  /** Base or base + one adapter (merged mode); undefined where merging is off (int4). */
+  private merger?: MergedWeights;
+  /** Runs in flight, and who waits for them to end (a weight change waits). */
+  private inflight = 0;
+  private idleWaiters: (() => void)[] = [];
+  /** The weight change in progress; runs wait for it. */
+  private switching: Promise<void> | null = null;
 
   private constructor(
     readonly ort: OrtModule,
@@ -72,6 +81,11 @@ export class ModelRunner {
     device: DeviceChoice,
     /** 'int4': projections come as int4 blocks (int4.ts) and run through MatMulNBits. */
     quantize?: 'int4',
+    /**
+     * The checkpoint's tensors as loaded: with them the runner can fold one adapter into its
+     * weights and restore the base exactly (merged-weights.ts); without, merging is off.
+     */
+    base?: ReadonlyMap<string, RawTensor>,
   ): Promise<ModelRunner> {
     const resolved = resolveTiedEmbeddings(config, weights.keys());
     // The int4 scales are f32 whatever the float weights are; they do not set the weight type.
@@ -135,6 +149,14 @@ export class ModelRunner {
       device,
     );
     const runner = new ModelRunner(ort, resolved, device, feeds, variants);
+    if (base && !quantize) {
+      runner.merger = new MergedWeights(
+        resolved,
+        base,
+        options.weightType,
+        weightWriter(ort, device, feeds, cpuWeights),
+      );
+    }
     // Both base-model variants are compiled now, so a bad checkpoint fails at load and the
     // first request does not wait for a compile.
     await variants.use('all', [], async () => undefined);
@@ -159,15 +181,69 @@ export class ModelRunner {
     return cache;
   }
 
+  /** Whether this runner can fold an adapter into its weights (not with int4 projections). */
+  get canMerge(): boolean {
+    return this.merger !== undefined;
+  }
+
+  /** The adapter folded into the weights now (null: the base weights). */
+  get mergedAdapter(): LoraInputs | null {
+    return this.merger?.current ?? null;
+  }
+
+  /**
+   * Folds `lora` into the weights (null: restores the base), after the runs in flight end;
+   * runs started meanwhile wait. Runs with that adapter then take the LoRA-free variant; a
+   * run with any other adapter (or none) restores the base first, so results never depend on
+   * what is merged. wasm: the decode variant embeds the weights, so it is rebuilt on its
+   * next use (the cost of any module-set switch there, README).
+   */
+  async mergeAdapter(lora: LoraInputs | null): Promise<void> {
+    const merger = this.merger;
+    if (!merger) {
+      if (lora?.modules.length) throw new Error('This model cannot merge adapters (int4 weights)');
+      return;
+    }
+    const target = lora?.modules.length ? lora : null;
+    while (this.switching) await this.switching;
+    if (merger.current === target) return;
+    this.switching = (async () => {
+      if (this.inflight > 0) await new Promise<void>((r) => this.idleWaiters.push(r));
+      merger.apply(target);
+      if (this.device.kind === 'wasm') await this.variants.releaseKind('last');
+    })().finally(() => (this.switching = null));
+    await this.switching;
+  }
+
   async run(inputs: RunInputs): Promise<RunOutputs> {
     const { batch, seq } = inputs;
     const positionIds = inputs.positionIds ?? positionIdsFromMask(inputs.attentionMask, batch, seq);
     let maxPosition = 0;
     for (const p of positionIds) maxPosition = Math.max(maxPosition, p);
     this.ensureRope(maxPosition);
-    return this.variants.use(inputs.logits, inputs.lora.modules, (v) =>
-      this.runOn(v, inputs, positionIds),
-    );
+    // The weights a run needs, checked and claimed (inflight) in one synchronous step.
+    let lora: LoraInputs;
+    for (;;) {
+      if (this.switching) {
+        await this.switching;
+        continue;
+      }
+      const merged = this.mergedAdapter;
+      if (merged && merged !== inputs.lora) {
+        await this.mergeAdapter(null);
+        continue;
+      }
+      lora = merged ? NO_ADAPTER : inputs.lora;
+      this.inflight++;
+      break;
+    }
+    try {
+      return await this.variants.use(inputs.logits, lora.modules, (v) =>
+        this.runOn(v, { ...inputs, lora }, positionIds),
+      );
+    } finally {
+      if (--this.inflight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+    }
   }
 
   private async runOn(
@@ -244,4 +320,30 @@ export class ModelRunner {
     };
     this.ropeLength = length;
   }
+}
+
+/**
+ * Where merged weights go (its own function so the closure keeps only what it names: on
+ * webgpu the CPU weights are dropped after upload). webgpu: the same GPU buffer, rewritten,
+ * so sessions keep binding it and no second copy exists. wasm: a new array in the map the
+ * decode variant embeds from and a new fed tensor (an f16 weight may be a view over the
+ * base's bytes, which are never written to).
+ */
+function weightWriter(
+  ort: OrtModule,
+  device: DeviceChoice,
+  feeds: Record<string, Ort.Tensor>,
+  cpuWeights: Map<string, WeightTensor> | undefined,
+): (name: string, t: WeightTensor) => void {
+  return (name, t) => {
+    if (device.kind === 'webgpu' && device.gpu) {
+      const bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+      const padded = new Uint8Array(Math.ceil(bytes.length / 4) * 4);
+      padded.set(bytes);
+      device.gpu.queue.writeBuffer(feeds[name].gpuBuffer as GPUBuffer, 0, padded);
+    } else {
+      cpuWeights?.set(name, t);
+      feeds[name] = tensorOf(ort, t);
+    }
+  };
 }

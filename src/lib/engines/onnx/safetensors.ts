@@ -151,7 +151,13 @@ export function toFloat32(t: RawTensor, name = 'tensor'): F32Tensor {
   const view = new DataView(t.bytes.buffer, t.bytes.byteOffset, t.bytes.byteLength);
   switch (t.dtype) {
     case 'F32':
-      for (let i = 0; i < n; i++) data[i] = view.getFloat32(i * 4, true);
+      // Aligned bytes are copied as a whole (little-endian, as on every platform browsers
+      // run on); the merged adapter mode re-reads base projections this way on each switch.
+      if (t.bytes.byteOffset % 4 === 0 && t.bytes.byteLength >= n * 4) {
+        data.set(new Float32Array(t.bytes.buffer, t.bytes.byteOffset, n));
+      } else {
+        for (let i = 0; i < n; i++) data[i] = view.getFloat32(i * 4, true);
+      }
       break;
     case 'F16':
       for (let i = 0; i < n; i++) data[i] = halfToFloat(view.getUint16(i * 2, true));
