@@ -40,6 +40,7 @@ export const PROMPT_VERSIONS = {
   instructAugment: 'instruct-augment-v1',
   rating: 'rating-paper-v1',
   fastRating: 'rating-fast-score-prefix-v1',
+  fastRatingScoreOnly: 'rating-fast-score-only-v1',
 } as const;
 
 /** A seed pair shown to an instruct model as an example (few-shot augmentation). */
@@ -73,3 +74,17 @@ export function instructAugmentPrompt(passage: string, examples: AugmentExample[
  */
 export const FAST_RATING_PREFIX = 'Score:';
 export const FAST_RATING_CONTINUATIONS = ['1', '2', '3', '4', '5'] as const;
+
+/**
+ * Fast curation on an engine that cannot prefill the assistant turn (web-llm): the paper's
+ * rating prompt, verbatim, followed by one sentence of ours that asks for the score alone, so
+ * the reply's first token is the rating. A further stated variant of §2.3: the model is told
+ * to drop the reasoning the paper's prompt asks for, and it may not comply as readily as a
+ * prefilled "Score:" forces it to, so prefer the prefix where the engine allows it.
+ */
+export const SCORE_ONLY_INSTRUCTION =
+  'Do not write the reasoning: reply with the score alone, one digit from 1 to 5.';
+
+export function scoreOnlyRatingPrompt(instruction: string, output: string): string {
+  return `${ratingPrompt(instruction, output)}\n\n${SCORE_ONLY_INSTRUCTION}`;
+}

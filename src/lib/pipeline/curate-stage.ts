@@ -8,7 +8,9 @@
 //    the run);
 //  - fast: one scoring pass (Engine.score) after the assistant prefix "Score:" over the
 //    continuations "1".."5" (method/prompts.ts FAST_RATING_PREFIX: a stated variant that rates
-//    without reasoning); the distribution and its expected value are stored.
+//    without reasoning); the distribution and its expected value are stored. An engine that
+//    cannot prefill the assistant turn (web-llm) gets the score-only variant instead: the same
+//    prompt plus one sentence asking for the digit alone, scored on the reply's first token.
 import { InputError } from '../protocol/errors';
 import type { ChatMessage } from '../engines/engine';
 import {
@@ -16,6 +18,7 @@ import {
   FAST_RATING_PREFIX,
   PROMPT_VERSIONS,
   ratingPrompt,
+  scoreOnlyRatingPrompt,
 } from '../method/prompts';
 import { expectedScore, parseScore } from '../method/scores';
 import {
@@ -35,6 +38,19 @@ export interface CurateSettings {
   /** Paper mode's decoding (reasoning budget in maxTokens); fast mode decodes nothing. */
   sampling: StageSampling;
   batchSize: number;
+  /**
+   * Fast mode's prompt: the paper's prompt with the assistant turn prefilled "Score:", or the
+   * score-only variant. Unset: the prefix, except on web-llm, which cannot prefill it.
+   */
+  fastPrompt?: FastPrompt;
+}
+
+export type FastPrompt = 'assistant-prefix' | 'score-only';
+
+/** The fast-mode prompt this stage uses on this model's engine. */
+export function fastPromptOf(model: MethodModel, settings: CurateSettings): FastPrompt {
+  if (settings.fastPrompt) return settings.fastPrompt;
+  return model.lineage.engine === 'web-llm' ? 'score-only' : 'assistant-prefix';
 }
 
 /**
@@ -62,7 +78,12 @@ export function curateLineage(model: MethodModel, settings: CurateSettings): Sta
     iteration: settings.iteration,
     stage: curateStageName(settings.iteration, settings.mode),
     ...model.lineage,
-    promptVersion: settings.mode === 'paper' ? PROMPT_VERSIONS.rating : PROMPT_VERSIONS.fastRating,
+    promptVersion:
+      settings.mode === 'paper'
+        ? PROMPT_VERSIONS.rating
+        : fastPromptOf(model, settings) === 'score-only'
+          ? PROMPT_VERSIONS.fastRatingScoreOnly
+          : PROMPT_VERSIONS.fastRating,
     ...(settings.mode === 'paper'
       ? { sampling: { temperature, topP, maxNewTokens: maxTokens, seed } }
       : {}),
@@ -95,11 +116,16 @@ export function curateStage(
     async process(items, { engine, signal }) {
       const adapter = model.adapterId ? { adapterId: model.adapterId } : {};
       if (settings.mode === 'fast') {
+        const scoreOnly = fastPromptOf(model, settings) === 'score-only';
         const { logprobs } = await engine.score(
           {
-            prompts: items.map(ratingMessages),
+            prompts: items.map((c) =>
+              scoreOnly
+                ? [{ role: 'user', content: scoreOnlyRatingPrompt(c.instruction, c.output) }]
+                : ratingMessages(c),
+            ),
             continuations: [...FAST_RATING_CONTINUATIONS],
-            assistantPrefix: FAST_RATING_PREFIX,
+            ...(scoreOnly ? {} : { assistantPrefix: FAST_RATING_PREFIX }),
             ...adapter,
           },
           { signal },

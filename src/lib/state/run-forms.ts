@@ -2,7 +2,7 @@
 // T = 0.7, p = 0.9; keep score ≥ k = 5), and the fast-mode prompt variant in words.
 import { DEFAULT_AUGMENT_SAMPLING, type AugmentWay } from '../pipeline/augment-stage';
 import { DEFAULT_CURATE_SAMPLING } from '../pipeline/curate-stage';
-import { FAST_RATING_PREFIX } from '../method/prompts';
+import { FAST_RATING_PREFIX, SCORE_ONLY_INSTRUCTION } from '../method/prompts';
 import type { RatingMode } from '../domain';
 
 export interface AugmentForm {
@@ -57,4 +57,6 @@ export const defaultCurateForm = (): CurateForm => ({
 export const FAST_MODE_VARIANT =
   `The paper's rating prompt, verbatim, as the user turn; the assistant turn starts with ` +
   `"${FAST_RATING_PREFIX}" and the probabilities of "1".."5" as the next text are read in one ` +
-  `forward pass. No reasoning is written, unlike the paper, which asks for reasoning first.`;
+  `forward pass. No reasoning is written, unlike the paper, which asks for reasoning first. ` +
+  `On web-llm, which cannot start the assistant turn, the prompt ends with one more sentence ` +
+  `instead ("${SCORE_ONLY_INSTRUCTION}") and the reply's first token is read.`;
