@@ -29,6 +29,7 @@ import type { EvaluateState } from './evaluate.svelte';
 import { STARTER_SET_ID } from './evaluate.svelte';
 import type { JobsState } from './jobs.svelte';
 import { describeError } from './ports';
+import { curationFromForm } from './train-form';
 import { optionsFromForm, type TrainState } from './train.svelte';
 
 export type { SweepCurve };
@@ -143,14 +144,7 @@ export class SweepState {
         : evaluate.promptSets.find((s) => s.id === f.promptSetId);
     if (!set) return this.fail('Pick a prompt set.');
     const tf = $state.snapshot(train.form) as TrainState['form'];
-    const curation = {
-      iteration: tf.iteration,
-      mode: tf.curationMode,
-      k: tf.k,
-      ...(tf.curationMode === 'fast'
-        ? { fast: { by: 'expected' as const, atLeast: tf.fastAtLeast } }
-        : {}),
-    };
+    const curation = { ...curationFromForm(tf), k: tf.k };
     const pools = await countPairPools(this.store, runId, curation);
     const plan = planSweepArms({ ns, curation: f.curation, tagging: f.tagging }, pools);
     if (!plan.ok) return this.fail(plan.message);
@@ -191,13 +185,7 @@ export class SweepState {
         },
         train: {
           k: tf.k,
-          curation: {
-            iteration: tf.iteration,
-            mode: tf.curationMode,
-            ...(tf.curationMode === 'fast'
-              ? { fast: { by: 'expected' as const, atLeast: tf.fastAtLeast } }
-              : {}),
-          },
+          curation: curationFromForm(tf),
           maxLength: tf.maxLength,
           evalFraction: 0.05,
           device: tf.device,

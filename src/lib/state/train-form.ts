@@ -1,5 +1,6 @@
 // The Train step's form (method.md §6 hyper-parameters): its fields, defaults and the trainer
 // options it maps to. Kept apart from the state class (train.svelte.ts), which runs the jobs.
+import type { TrainingCuration } from '../domain';
 import type { LoraModule } from '../engines/onnx/llama-graph';
 import type { TrainMode } from '../train/data';
 import type { TrainDevice } from '../train/train-protocol';
@@ -108,5 +109,16 @@ export function optionsFromForm(f: TrainForm): TrainOptions {
     schedule: { ...d.schedule, peakLr: f.lr, minLr: f.lr / 10, warmupSteps: f.warmupSteps },
     evalEvery: f.evalEvery,
     checkpointEvery: f.checkpointEvery,
+  };
+}
+
+/** Which curated set A_k^(t) the form trains on (§3): the Train step and the sweep's arms alike. */
+export function curationFromForm(f: TrainForm): TrainingCuration {
+  return {
+    iteration: f.iteration,
+    mode: f.curationMode,
+    ...(f.curationMode === 'fast'
+      ? { fast: { by: 'expected' as const, atLeast: f.fastAtLeast } }
+      : {}),
   };
 }

@@ -14,7 +14,13 @@ import type {
 } from '../train/train-protocol';
 import type { JobsState } from './jobs.svelte';
 import { describeError } from './ports';
-import { defaultTrainForm, MODE_NAMES, optionsFromForm, type TrainForm } from './train-form';
+import {
+  curationFromForm,
+  defaultTrainForm,
+  MODE_NAMES,
+  optionsFromForm,
+  type TrainForm,
+} from './train-form';
 
 export type { CheckpointInfo, MetricPoint };
 
@@ -112,13 +118,7 @@ export class TrainState {
       ...(f.mode === 'seed+curated'
         ? {
             k: f.k,
-            curation: {
-              iteration: f.iteration,
-              mode: f.curationMode,
-              ...(f.curationMode === 'fast'
-                ? { fast: { by: 'expected' as const, atLeast: f.fastAtLeast } }
-                : {}),
-            },
+            curation: curationFromForm(f),
           }
         : {}),
       maxLength: f.maxLength,
