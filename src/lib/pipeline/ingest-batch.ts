@@ -7,12 +7,13 @@ import type { DocumentRecord, DropReason, Id, SourceFile } from '../domain';
 import type { StoredSegment } from '../store/schema';
 import type { FileUpdate } from '../store/ingest-repo';
 import { segmentIdInPage } from '../store/segment-pages';
+import { documentIdInPage } from '../store/document-pages';
 import { newId } from '../util/ids';
 import { emptyCounts, type IngestCounts } from '../domain';
 import type { IngestDeps, SegmentFn } from './ingest-deps';
 
 export interface Batch {
-  /** Page of the batch's kept segments; every segment id is `<pageId>.<seq>`. */
+  /** Page of the batch's kept segments and documents: ids `<pageId>.<seq>` and `<pageId>.d<seq>`. */
   pageId: Id;
   files: FileUpdate[];
   documents: DocumentRecord[];
@@ -117,7 +118,7 @@ async function addSegments(
   const deltas = [batch.delta, fileDelta];
   const where = whereOf(sf, doc);
   for (const message of parsed.issues ?? []) onIssue?.({ ...where, message });
-  const documentId = newId();
+  const documentId = documentIdInPage(batch.pageId, batch.documents.length);
   batch.documents.push({
     id: documentId,
     workspaceId: sf.workspaceId,

@@ -15,6 +15,7 @@ import {
   type Workspace,
 } from '../domain';
 import type { StoredSegment } from './schema';
+import { pageOfDocument } from './document-pages';
 import { getPaged, hashKeyOf, pageOfSegment, pagedAfter, pageSizes } from './segment-pages';
 
 export type { Page } from './cursor';
@@ -54,16 +55,35 @@ export function sourcesRepo(db: Db) {
   };
 }
 
+/** Documents by id, by source file, and counted per workspace; stored as pages (document-pages.ts). */
 export function documentsRepo(db: Db) {
   return {
-    get(id: Id): Promise<DocumentRecord | undefined> {
-      return db.get('documents', id);
+    async get(id: Id): Promise<DocumentRecord | undefined> {
+      const pageId = pageOfDocument(id);
+      const page = pageId
+        ? await db.get('documents', pageId)
+        : await db.getFromIndex('documents', 'byLegacyId', id);
+      return page?.documents.find((d) => d.id === id);
     },
-    listBySourceFile(sourceFileId: Id): Promise<DocumentRecord[]> {
-      return db.getAllFromIndex('documents', 'bySourceFile', sourceFileId);
+
+    /** A source file's documents in write order (pages by id, then their sequence). */
+    async listBySourceFile(sourceFileId: Id): Promise<DocumentRecord[]> {
+      const pages = await db.getAllFromIndex('documents', 'bySourceFile', sourceFileId);
+      return pages.flatMap((p) => p.documents.filter((d) => d.sourceFileId === sourceFileId));
     },
-    count(workspaceId: Id): Promise<number> {
-      return db.countFromIndex('documents', 'byWorkspace', workspaceId);
+
+    /** Documents of a workspace, from index keys only (no page values read). */
+    async count(workspaceId: Id): Promise<number> {
+      const index = db.transaction('documents').store.index('byWorkspaceSize');
+      let cursor = await index.openKeyCursor(
+        IDBKeyRange.bound([workspaceId, 0], [workspaceId, Infinity]),
+      );
+      let n = 0;
+      while (cursor) {
+        n += cursor.key[1];
+        cursor = await cursor.continue();
+      }
+      return n;
     },
   };
 }

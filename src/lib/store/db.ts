@@ -14,6 +14,7 @@ import {
 import { UnsupportedBrowserError } from '../protocol/errors';
 import type { HumpbackDB, SegmentPage, StoredSegment } from './schema';
 import { migrateCandidate, type LegacyCandidate } from './candidate-keys';
+import { packLegacyDocuments } from './document-pages';
 
 export type Db = IDBPDatabase<HumpbackDB>;
 export type StoreName = StoreNames<HumpbackDB>;
@@ -157,6 +158,17 @@ const migrations: Migration[] = [
     const sweeps = db.createObjectStore('sweeps', { keyPath: 'id' });
     sweeps.createIndex('byWorkspace', 'workspaceId');
     sweeps.createIndex('byRun', 'runId');
+  },
+  // 9: documents as pages (issue 14 item 1): one `documents` record per ingest batch, like
+  // kept segments since step 4 (document-pages.ts). The store keeps its name and key path and
+  // is re-keyed in place: existing one-per-document records are packed into pages by source
+  // file (their ids, which segments and candidates hold, stay readable via `byLegacyId`).
+  (db, tx) => {
+    if (!db.objectStoreNames.contains('documents')) return;
+    const documents = tx.objectStore('documents');
+    documents.createIndex('byWorkspaceSize', ['workspaceId', 'n']);
+    documents.createIndex('byLegacyId', 'legacyIds', { multiEntry: true });
+    void packLegacyDocuments(unwrap(tx), tx);
   },
 ];
 

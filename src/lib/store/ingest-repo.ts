@@ -6,6 +6,7 @@
 import { AppError, NotFoundError } from '../protocol/errors';
 import { requireWorkspace, segmentsRepo } from './corpus-repo';
 import { makePage } from './segment-pages';
+import { makeDocumentPage, pageOfDocument } from './document-pages';
 import type { Db } from './db';
 import { toPlain } from './plain';
 import type {
@@ -18,7 +19,7 @@ import type {
   SourceFile,
   SegmentRecord,
 } from '../domain';
-import type { StoredSegment } from './schema';
+import type { DocumentPage, StoredSegment } from './schema';
 import { writeTx } from './tx';
 
 /** Dropped segments stored per reason and workspace, for "show samples" (all are counted). */
@@ -44,7 +45,10 @@ export interface FileUpdate {
 
 export interface IngestBatch {
   workspaceId: Id;
-  /** Id of the page that holds the batch's kept segments (their ids are `<pageId>.<seq>`). */
+  /**
+   * Id of the pages that hold the batch's kept segments (ids `<pageId>.<seq>`) and its
+   * documents (ids `<pageId>.d<seq>`, document-pages.ts documentIdInPage).
+   */
   pageId: Id;
   files: FileUpdate[];
   documents: DocumentRecord[];
@@ -72,7 +76,19 @@ export function emptyCorpusStats(workspaceId: Id): CorpusStats {
 /** The ingest job's verbs (pipeline/ingest.ts); `Store.ingest`. */
 export type IngestRepo = ReturnType<typeof ingestRepo>;
 
-export function ingestRepo(db: Db) {
+/**
+ * How commitIngestBatch stores documents: one page per batch (the app), or for the side-by-side
+ * in test/bench/browser/document-pages.bench.ts only, one record per document as before schema
+ * step 9 (with the same two index entries each as that layout had; the app cannot read those).
+ */
+export type DocumentLayout = 'pages' | 'record-per-document';
+
+/** Bench only: an old-layout record (see DocumentLayout). */
+function asDocumentRecord(d: DocumentRecord): DocumentRecord & { sourceFileIds: Id[] } {
+  return { ...d, sourceFileIds: [d.sourceFileId] };
+}
+
+export function ingestRepo(db: Db, layout: DocumentLayout = 'pages') {
   const repo = {
     /** Creates source file records for a new import (status 'pending', cursor at 0). */
     async addSourceFiles(files: SourceFile[]): Promise<void> {
@@ -147,10 +163,21 @@ export function ingestRepo(db: Db) {
             Promise.all(b.files.map((f) => files.get(f.sourceFileId))),
           ]);
           requireWorkspace(ws, b.workspaceId);
+          // By-id reads find a document's page from its id prefix (document-pages.ts).
+          const stray = b.documents.find((d) => pageOfDocument(d.id) !== b.pageId);
+          if (stray && layout === 'pages')
+            throw new AppError(`Document ${stray.id} does not belong to page ${b.pageId}`);
           const stats = stats0 ?? emptyCorpusStats(b.workspaceId);
           const segments = tx.objectStore('segments');
           const documents = tx.objectStore('documents');
-          for (const d of b.documents) void requests.add(documents.put(d));
+          if (layout === 'record-per-document') {
+            for (const d of b.documents)
+              void requests.add(documents.put(asDocumentRecord(d) as unknown as DocumentPage));
+          } else if (b.documents.length) {
+            // The batch's documents: one page record (document-pages.ts, step 9).
+            const page = makeDocumentPage(b.pageId, b.workspaceId, b.documents);
+            void requests.add(documents.put(page));
+          }
           // Kept segments: one page record (segment-pages.ts); dropped samples: one record each.
           const kept: SegmentRecord[] = [];
           for (const s of b.segments) {

@@ -42,10 +42,39 @@ export interface SegmentPage {
   hashKeys: string[];
 }
 
+/**
+ * Documents of one ingest batch (store/document-pages.ts, step 9); ids `<page id>.d<seq>`.
+ * Pages that step 9 packed from the old one-record-per-document layout list their documents'
+ * plain ids in `legacyIds` (indexed), one source file per page.
+ */
+export interface DocumentPage {
+  id: Id;
+  workspaceId: Id;
+  documents: DocumentRecord[];
+  /** documents.length (indexed with workspaceId, so counts need no values). */
+  n: number;
+  /** Distinct source files of the page's documents (multiEntry index). */
+  sourceFileIds: Id[];
+  legacyIds?: Id[];
+}
+
 export interface HumpbackDB extends DBSchema {
   workspaces: { key: Id; value: Workspace; indexes: { byName: string } };
   sourceFiles: { key: Id; value: SourceFile; indexes: { byWorkspace: Id; byImport: Id } };
-  documents: { key: Id; value: DocumentRecord; indexes: { byWorkspace: Id; bySourceFile: Id } };
+  /** Document pages since step 9 (document-pages.ts); one record per document before. */
+  documents: {
+    key: Id;
+    value: DocumentPage;
+    indexes: {
+      byWorkspace: Id;
+      /** multiEntry over `sourceFileIds`. */
+      bySourceFile: Id;
+      /** [workspaceId, n]: document counts from index keys alone. */
+      byWorkspaceSize: [Id, number];
+      /** multiEntry over `legacyIds`: documents step 9 packed, by their old ids. */
+      byLegacyId: Id;
+    };
+  };
   segments: {
     key: Id;
     value: StoredSegment;

@@ -86,7 +86,7 @@ async function keptTexts(store: Store, ws: string): Promise<string[]> {
 
 describe('ingest', () => {
   it('counts documents, kept and dropped segments and stores them in one place', async () => {
-    const { db, store, repo, service } = await setup();
+    const { store, repo, service } = await setup();
     const short = JSON.stringify({ text: '# Tiny\n\n## Short one\n\nToo short to keep.' });
     const text = jsonlCorpus(0, 30) + short + '\n' + 'not json\n';
     const res = await service.ingest(
@@ -102,7 +102,7 @@ describe('ingest', () => {
     expect(stats.kept).toBe(res.counts.kept);
     expect(stats.kept).toBe(90);
     expect(await keptTexts(store, 'w')).toHaveLength(stats.kept);
-    expect(await db.countFromIndex('documents', 'byWorkspace', 'w')).toBe(31);
+    expect(await store.documents.count('w')).toBe(31);
     expect(stats.lengthHistogram.reduce((a, b) => a + b, 0)).toBe(stats.kept);
     const sf = await repo.getSourceFile(res.files[0].id);
     expect(sf.issues?.[0]).toMatch(/a\.jsonl, line 32: malformed JSON/);
@@ -182,7 +182,8 @@ describe('ingest', () => {
     const stats = await reopened.repo.corpusStats('w');
     expect(stats).toEqual(refStats);
     expect(await keptTexts(reopened.store, 'w')).toEqual(await keptTexts(reference.store, 'w'));
-    const docs = await reopened.db.getAllFromIndex('documents', 'byWorkspace', 'w');
+    const pages = await reopened.db.getAllFromIndex('documents', 'byWorkspace', 'w');
+    const docs = pages.flatMap((p) => p.documents);
     expect(docs.map((d) => d.offset).sort((a, b) => a - b)).toEqual(
       Array.from({ length: 55 }, (_, i) => i),
     );

@@ -159,14 +159,15 @@ describe('atomic batches', () => {
       this: IDBObjectStore,
       ...args
     ) {
-      if (this.name === 'documents' && ++calls === 2) throw new Error('disk on fire');
+      // The batch's page of kept segments, queued after its document page and dropped sample.
+      if (this.name === 'segmentPages' && ++calls === 1) throw new Error('disk on fire');
       return originalPut.apply(this, args);
     });
     const err = await ingestDocs(store, ws.id, [keptDoc(1), keptDoc(2), shortDoc(3, 2)]).catch(
       (e: unknown) => e,
     );
     vi.restoreAllMocks();
-    expect(calls).toBeGreaterThanOrEqual(2);
+    expect(calls).toBeGreaterThanOrEqual(1);
     const [file] = await store.ingest.listSourceFiles(ws.id);
     // The one batch failed: the file fails with the message, and no record of it landed.
     expect(err instanceof Error ? err.message : file.error).toMatch(/disk on fire/);

@@ -6,6 +6,7 @@ import type { IngestRepo } from '../../../src/lib/store';
 import { emptyCounts, type SegmentRecord, type SourceFile } from '../../../src/lib/domain';
 import type { StoredSegment } from '../../../src/lib/store/schema';
 import { pageOfSegment, segmentIdInPage } from '../../../src/lib/store/segment-pages';
+import { documentIdInPage } from '../../../src/lib/store/document-pages';
 import { newId } from '../../../src/lib/util/ids';
 import { freshStore, makeDocs, makeSegments, rawDb } from './helpers';
 
@@ -23,7 +24,10 @@ const sourceFile = (workspaceId: string): SourceFile => ({
 /** One ingest batch: `kept` kept segments (paged) and one dropped sample. */
 async function commitPage(repo: IngestRepo, workspaceId: string, kept: number, label: string) {
   const pageId = newId();
-  const docs = makeDocs(workspaceId, 'f1', 1);
+  const docs = makeDocs(workspaceId, 'f1', 1).map((d, i) => ({
+    ...d,
+    id: documentIdInPage(pageId, i),
+  }));
   const segments: StoredSegment[] = Array.from({ length: kept + 1 }, (_, i) => ({
     id: segmentIdInPage(pageId, i),
     workspaceId,

@@ -169,8 +169,9 @@ describe('workspaces', () => {
     expect(Object.values(empty.records).every((n) => n === 0)).toBe(true);
     await ingestDocs(store, ws.id, [keptDoc(1, 4), shortDoc(2, 1)]);
     const used = await store.workspaces.usage(ws.id);
-    expect(used.records.documents).toBe(2);
-    // Four kept segments in one page record; the dropped one as a sample record of its own.
+    // Both documents in one page record (schema step 9), the four kept segments in another;
+    // the dropped one as a sample record of its own.
+    expect(used.records.documents).toBe(1);
     expect(used.records.segmentPages).toBe(1);
     expect(used.records.segments).toBe(1);
     expect(used.records.seeds).toBe(0);
