@@ -52,7 +52,9 @@ describe('store in Chromium', () => {
     const usage = await store.workspaces.usage(a.id);
     const usageMs = performance.now() - t1;
     expect(usage.records.segmentPages).toBe(6);
-    expect(usage.records.documents).toBe(120);
+    // One document page per batch as well (schema step 9).
+    expect(usage.records.documents).toBe(6);
+    expect(await store.documents.count(a.id)).toBe(120);
     expect(usage.bytes).toBeGreaterThan(500 * 1000);
 
     const t2 = performance.now();
@@ -61,7 +63,9 @@ describe('store in Chromium', () => {
     expect(await store.workspaces.get(a.id)).toBeUndefined();
     expect((await store.segments.counts(a.id)).total).toBe(0);
     expect((await store.segments.counts(b.id)).kept).toBe(3);
-    expect((await store.workspaces.usage(b.id)).records.documents).toBe(2);
+    expect((await store.workspaces.usage(b.id)).records.documents).toBe(1);
+    expect(await store.documents.count(b.id)).toBe(2);
+    expect(await store.documents.count(a.id)).toBe(0);
     console.log(
       `[store bench] ingest 120 documents in 6 batches: ${writeMs.toFixed(0)} ms; ` +
         `page(100): ${pageMs.toFixed(1)} ms; usage(): ${usageMs.toFixed(0)} ms; ` +
