@@ -3,6 +3,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/lib/store';
 import { ingestDocs, keptDoc, shortDoc } from '../unit/pipeline/ingest-helper';
 import { newId } from '../../src/lib/util/ids';
+import { openDB } from 'idb';
+import { upgrade, type Db } from '../../src/lib/store/db';
 
 const dbName = `browser-store-${newId()}`;
 let store: Store;
@@ -115,6 +117,33 @@ describe('store in Chromium', () => {
     const loaded = await store.checkpoints.get(saved.id);
     expect(loaded?.bytes.byteLength).toBe(1 << 20);
     expect(new Uint8Array(loaded!.bytes)[1000]).toBe(1000 % 251);
+  });
+
+  it('schema step 9 packs a version-8 database’s documents into pages (real upgrade)', async () => {
+    const name = `browser-upgrade9-${newId()}`;
+    const old = await openDB(name, 8, {
+      upgrade: (db, oldVersion, _v, tx) => upgrade(db as unknown as Db, oldVersion, tx as never, 8),
+    });
+    const docs = Array.from({ length: 5 }, (_, i) => ({
+      id: newId(),
+      workspaceId: 'w',
+      sourceFileId: i < 3 ? 'f1' : 'f2',
+      offset: i,
+      chars: 10,
+    }));
+    await old.put('workspaces', { id: 'w', name: 'w', createdAt: 1, updatedAt: 1 });
+    for (const d of docs) await old.put('documents', d);
+    old.close();
+    const upgraded = await openStore(name);
+    expect(await upgraded.documents.count('w')).toBe(5);
+    expect(await upgraded.documents.listBySourceFile('f1')).toEqual(docs.slice(0, 3));
+    for (const d of docs) expect(await upgraded.documents.get(d.id)).toEqual(d);
+    expect((await upgraded.workspaces.usage('w')).records.documents).toBe(2);
+    upgraded.close();
+    await new Promise((resolve) => {
+      const req = indexedDB.deleteDatabase(name);
+      req.onsuccess = req.onerror = req.onblocked = resolve;
+    });
   });
 
   it('estimate() gives numbers and requestPersistence() a boolean', async () => {
