@@ -161,14 +161,17 @@ const migrations: Migration[] = [
   },
   // 9: documents as pages (issue 14 item 1): one `documents` record per ingest batch, like
   // kept segments since step 4 (document-pages.ts). The store keeps its name and key path and
-  // is re-keyed in place: existing one-per-document records are packed into pages by source
-  // file (their ids, which segments and candidates hold, stay readable via `byLegacyId`).
+  // is re-keyed in place: `bySourceFile` moves to the pages' `sourceFileIds`, and existing
+  // one-per-document records are packed into pages (their ids, which segments and candidates
+  // hold, stay readable via `byLegacyId`).
   (db, tx) => {
     if (!db.objectStoreNames.contains('documents')) return;
     const documents = tx.objectStore('documents');
+    documents.deleteIndex('bySourceFile');
+    documents.createIndex('bySourceFile', 'sourceFileIds', { multiEntry: true });
     documents.createIndex('byWorkspaceSize', ['workspaceId', 'n']);
     documents.createIndex('byLegacyId', 'legacyIds', { multiEntry: true });
-    void packLegacyDocuments(unwrap(tx), tx);
+    void packLegacyDocuments(tx);
   },
 ];
 

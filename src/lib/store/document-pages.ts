@@ -50,40 +50,40 @@ export function makeDocumentPage(
   return page;
 }
 
-/** Documents per page that step 9 packs (one source file per migrated page). */
+/** Documents per page that step 9 packs, and per read while it walks the old records. */
 export const legacyPageSize = 256;
+const legacyReadSize = 1024;
 
 /**
- * Step 9's rewrite, inside the versionchange transaction: walks the old one-per-document
- * records by source file (the old `bySourceFile` index over `sourceFileId`, a field pages do
- * not have, so pages written here never show up in the walk), packs each file's documents in
- * write order into pages of up to `legacyPageSize` under the id of their first document, and
- * deletes the rest. Streams: one page in memory at a time. Then the index moves to pages'
- * `sourceFileIds`. An error aborts the upgrade and leaves the version-8 database as it was.
+ * Step 9's move, inside the versionchange transaction (db.ts has already re-indexed the store):
+ * reads the old one-per-document records in key (= write) order, 1,024 per request, and packs
+ * runs of consecutive documents of one workspace into pages of up to `legacyPageSize` under
+ * the id of their first document. A run is a contiguous key range holding nothing else, so it
+ * goes with ONE range delete before its page is put: a few requests per thousand documents,
+ * not two per document (each request costs the same whatever it does). Pages land behind the
+ * walk's position, so it never meets them. One read and one page in memory at a time. An
+ * error aborts the upgrade and leaves the version-8 database as it was.
  */
-export async function packLegacyDocuments(raw: IDBTransaction, tx: UpgradeTx): Promise<void> {
+export async function packLegacyDocuments(tx: UpgradeTx): Promise<void> {
   const store = tx.objectStore('documents');
-  const oldIndex = store.index('bySourceFile' as never);
   let chunk: DocumentRecord[] = [];
   const flush = () => {
     if (!chunk.length) return;
-    const [first, ...rest] = chunk;
+    const first = chunk[0];
+    void store.delete(IDBKeyRange.bound(first.id, chunk[chunk.length - 1].id));
     void store.put(makeDocumentPage(first.id, first.workspaceId, chunk, true));
-    for (const d of rest) void store.delete(d.id);
     chunk = [];
   };
-  let cursor = await oldIndex.openCursor();
-  while (cursor) {
-    const doc = cursor.value as unknown as DocumentRecord;
-    const prev = chunk[0];
-    if (prev && (prev.sourceFileId !== doc.sourceFileId || prev.workspaceId !== doc.workspaceId))
-      flush();
-    chunk.push(doc);
-    if (chunk.length === legacyPageSize) flush();
-    cursor = await cursor.continue();
+  let after: Id | undefined;
+  for (;;) {
+    const range = after === undefined ? undefined : IDBKeyRange.lowerBound(after, true);
+    const read = (await store.getAll(range, legacyReadSize)) as unknown as DocumentRecord[];
+    if (!read.length) break;
+    for (const doc of read) {
+      if (chunk.length === legacyPageSize || chunk[0]?.workspaceId !== doc.workspaceId) flush();
+      chunk.push(doc);
+    }
+    after = read[read.length - 1].id;
   }
   flush();
-  const documents = raw.objectStore('documents');
-  documents.deleteIndex('bySourceFile');
-  documents.createIndex('bySourceFile', 'sourceFileIds', { multiEntry: true });
 }

@@ -45,7 +45,7 @@ export interface SegmentPage {
 /**
  * Documents of one ingest batch (store/document-pages.ts, step 9); ids `<page id>.d<seq>`.
  * Pages that step 9 packed from the old one-record-per-document layout list their documents'
- * plain ids in `legacyIds` (indexed), one source file per page.
+ * plain ids in `legacyIds` (indexed).
  */
 export interface DocumentPage {
   id: Id;

@@ -97,7 +97,7 @@ describe('document pages', () => {
     });
     const now = Date.now();
     // Two workspaces; file a1 has more documents than one migrated page holds, and the
-    // files' documents interleave in id (= write) order, as parallel imports leave them.
+    // documents of files and workspaces interleave in id (= write) order.
     const expected: Record<string, DocumentRecord[]> = { a1: [], a2: [], b1: [] };
     for (const [ws, files] of [
       ['A', ['a1', 'a2']],
@@ -128,9 +128,10 @@ describe('document pages', () => {
     for (const d of [...expected.a1, ...expected.a2, ...expected.b1])
       expect(await store.documents.get(d.id)).toEqual(d);
     expect((await store.documents.get(heldId))?.offset).toBe(legacyPageSize + 2);
-    // Packed by file: a1 in two pages (256 + 5), a2 and b1 in one each.
-    expect((await store.workspaces.usage('A')).records.documents).toBe(3);
-    expect((await store.workspaces.usage('B')).records.documents).toBe(1);
+    // A page per run of one workspace's documents in write order, at most 256 each: A's runs
+    // [a1 a2] [a1 a2] [a1 a2 + 258 × a1] give 2 + 2 + 256 + 4, B's two single b1s 1 + 1.
+    expect((await store.workspaces.usage('A')).records.documents).toBe(4);
+    expect((await store.workspaces.usage('B')).records.documents).toBe(2);
 
     // New imports land beside the migrated pages; deleting a workspace removes both kinds.
     await ingestDocs(store, 'A', [keptDoc(1), keptDoc(2)]);
