@@ -14,6 +14,9 @@ import {
 } from '../../../src/lib/store/document-pages';
 import { emptyCounts, type DocumentRecord, type SourceFile } from '../../../src/lib/domain';
 import { newId } from '../../../src/lib/util/ids';
+import { ReviewState } from '../../../src/lib/state/review.svelte';
+import { DEFAULT_KEEP_RULE } from '../../../src/lib/pipeline/method-service';
+import { makeCandidate } from '../../helpers/candidate';
 
 const file = (id: string, workspaceId: string): SourceFile => ({
   id,
@@ -89,6 +92,29 @@ describe('document pages', () => {
     store.close();
   });
 
+  it('the review detail finds the source document of a candidate cut from an import', async () => {
+    const { store } = await freshStore();
+    const ws = await store.workspaces.create('w');
+    await ingestDocs(store, ws.id, [keptDoc(1), keptDoc(2)]);
+    const [, segment] = (await store.segments.page(ws.id, 2, { bucket: 'kept' })).items;
+    await store.candidates.putBatch([
+      makeCandidate({
+        id: 'c1',
+        workspaceId: ws.id,
+        runId: 'r',
+        segmentId: segment.id,
+        documentId: segment.documentId,
+        instruction: 'Explain this.',
+      }),
+    ]);
+    const review = new ReviewState(store, () => DEFAULT_KEEP_RULE);
+    await review.open('r');
+    await review.openDetail();
+    expect(review.detail?.document?.id).toBe(segment.documentId);
+    expect(review.detail?.document?.sourceFileId).toBe(segment.sourceFileId);
+    store.close();
+  });
+
   it('step 9 packs a version-8 database’s documents into pages, keeping every read', async () => {
     expect(DB_VERSION).toBe(9);
     const name = `upgrade9-${newId()}`;
@@ -111,11 +137,13 @@ describe('document pages', () => {
     // a1, a2, b1, a1, a2, b1, a1, a2, then the rest of a1.
     const order = ['a1', 'a2', 'b1', 'a1', 'a2', 'b1', 'a1', 'a2'] as const;
     const rest = Array.from({ length: total - order.length }, () => 'a1' as const);
+    const put = old.transaction('documents', 'readwrite');
     for (const f of [...order, ...rest]) {
       const d = doc(newId(), f === 'b1' ? 'B' : 'A', f, expected[f].length);
       expected[f].push(d);
-      await old.put('documents', d);
+      void put.store.put(d);
     }
+    await put.done;
     // A segment and a candidate hold a document id: it must stay valid.
     const heldId = expected.a1[legacyPageSize + 2].id;
     old.close();
