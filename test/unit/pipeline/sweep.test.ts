@@ -286,6 +286,10 @@ describe('sweep runner', () => {
     await deleteSweep(last, sweep.id);
     expect(await last.sweeps.get(sweep.id)).toBeUndefined();
     expect(await last.evaluations.list({ runId: run.id })).toEqual([]);
+    // ... and their stage entries (state and lineage) in the run.
+    const left = (await last.runs.get(run.id))!;
+    expect(Object.keys(left.stages)).toEqual([]);
+    expect((left.config.lineage ?? []).filter((l) => l.kind === 'evaluate')).toEqual([]);
     last.close();
   });
 
@@ -306,5 +310,39 @@ describe('sweep runner', () => {
     expect(done.arms[0].error).toBeUndefined();
     expect(done.arms.every((a) => a.status === 'done')).toBe(true);
     store.close();
+  });
+
+  it("a stop between naming an arm's evaluation and creating it leaves no evaluation behind", async () => {
+    // Either write of the pair may be the one a reload cuts off: the arm's record, or the
+    // evaluation's. Each failure stands for the tab closing at that point.
+    for (const cut of ['arm', 'evaluation'] as const) {
+      const { store, ws, run } = await scene();
+      const sweep = await newSweep(store, ws.id, run.id);
+      const gone = new Error('tab closed');
+      const interrupted: Store = {
+        ...store,
+        sweeps: {
+          ...store.sweeps,
+          updateArm: async (id, key, patch) => {
+            if (cut === 'arm' && patch.status === 'evaluating') throw gone;
+            return store.sweeps.updateArm(id, key, patch);
+          },
+        },
+        evaluations: {
+          ...store.evaluations,
+          add: async () => {
+            throw gone;
+          },
+        },
+      };
+      if (cut === 'arm') interrupted.evaluations = store.evaluations;
+      await expect(runSweep(interrupted, sweep.id, ports(store, ws.id).ports)).rejects.toBe(gone);
+      const done = await runSweep(store, sweep.id, ports(store, ws.id).ports);
+      const evaluations = await store.evaluations.list({ runId: run.id });
+      expect(evaluations.map((e) => e.id).sort()).toEqual(
+        done.arms.map((a) => a.evaluationId).sort(),
+      );
+      store.close();
+    }
   });
 });
