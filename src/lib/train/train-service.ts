@@ -311,7 +311,7 @@ export function recordedBase(recorded: BaseModelRecord, given: BaseModelChoice):
   }
   if (given.source !== 'local' || given.id !== recorded.id) {
     throw new InputError(
-      `This checkpoint was trained on the local folder "${recorded.id}": pick that folder to resume (got ${given.source} "${given.id}")`,
+      `This checkpoint was trained on the local folder "${recorded.id}": pick that folder or its kept copy to resume (got ${given.source} "${given.id}")`,
       { field: 'model' },
     );
   }

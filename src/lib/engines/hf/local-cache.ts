@@ -10,6 +10,7 @@ import {
   chunkKey,
   deleteCachedModel,
   type FileManifest,
+  listCachedModels,
   readCachedFile,
   readManifest,
   writeManifest,
@@ -42,6 +43,17 @@ export function localCacheRepo(id: string): string {
 /** True for a cache entry that is a kept local folder (the Models view labels it so). */
 export function isLocalCopy(revision: string): boolean {
   return revision === LOCAL_REVISION;
+}
+
+/**
+ * The names of the local models kept whole in the cache: what a stage, the Train step or an
+ * adapter import can load without the folder (`{ source: 'local', id }` with no files).
+ */
+export async function keptLocalModels(cache: BlobCache): Promise<string[]> {
+  const prefix = localCacheRepo('');
+  return (await listCachedModels(cache))
+    .filter((m) => isLocalCopy(m.revision) && !m.partial && m.files.includes(CONFIG_FILE))
+    .map((m) => m.repo.slice(prefix.length));
 }
 
 /** A file of the folder to keep: its name in the checkpoint and its bytes. */
