@@ -6,6 +6,7 @@
 // (train/data.ts loadPairs); the real training service runs in the sweep e2e.
 import { describe, expect, it } from 'vitest';
 import { freshStore } from '../store/helpers';
+import { newSweep as sweepRecord } from '../../helpers/sweep';
 import { makeCandidate, paperRating } from '../../helpers/candidate';
 import { FakeEngine } from '../../../src/lib/engines/fake-engine';
 import { openStore, type Store } from '../../../src/lib/store';
@@ -121,36 +122,20 @@ async function scene() {
   return { store, name, ws, run };
 }
 
+/** The shared sweep record on this scene's pools: four arms, three starter prompts, k = 5. */
 async function newSweep(store: Store, ws: string, runId: string): Promise<TrainSweep> {
   const pools = await countPairPools(store, runId, RULE);
   expect(pools).toEqual({ curated: 6, all: 12 });
   const plan = planSweepArms({ ns: [2, 4], curation: true, tagging: true }, pools);
   if (!plan.ok) throw new Error(plan.message);
-  return (await store.sweeps.add({
-    workspaceId: ws,
+  const record = sweepRecord(
+    ws,
     runId,
-    name: 'mini',
-    plan: {
-      runId,
-      ns: [2, 4],
+    {
       sampleSeed: 7,
-      candidateRole: 'rater',
-      baseLabel: 'fake',
-      baseSource: 'hf',
       reference: { role: 'backward' },
-      judge: { role: 'judge' },
-      promptSetId: 'starter',
-      promptSetName: 'starter',
       prompts: STARTER_PROMPTS.slice(0, 3).map((p) => ({ ...p })),
-      tagging: 'both',
-      evaluation: {
-        temperature: 0.7,
-        topP: 0.9,
-        maxTokens: 12,
-        judgeMaxTokens: 24,
-        seed: 1,
-        batchSize: 1,
-      },
+      evaluation: { ...sweepRecord(ws, runId).plan.evaluation, maxTokens: 12, judgeMaxTokens: 24 },
       train: {
         k: 5,
         curation: { iteration: 1, mode: 'paper' },
@@ -160,8 +145,9 @@ async function newSweep(store: Store, ws: string, runId: string): Promise<TrainS
         options: {} as never,
       },
     },
-    arms: plan.arms,
-  })) as TrainSweep;
+    plan.arms,
+  );
+  return (await store.sweeps.add(record)) as TrainSweep;
 }
 
 /** Ports over FakeEngines; the trainer stub records which pairs each arm's request selects. */
