@@ -17,6 +17,7 @@ import {
 } from './blob-cache';
 import {
   CONFIG_FILE,
+  filesOnHand,
   GENERATION_CONFIG_FILE,
   type JsonObject,
   type LoadOptions,
@@ -153,17 +154,7 @@ export class CachedLocalSource implements ModelSource {
       weightNames = shardsFromIndex(await this.json(WEIGHTS_INDEX_FILE), this.modelId);
     const weights = [];
     for (const file of weightNames) weights.push({ file, blob: await this.read(file) });
-    const weightBytes = weights.reduce((n, w) => n + w.blob.size, 0);
-    opts.onProgress?.({
-      job: opts.job ?? this.modelId,
-      kind: 'download',
-      phase: 'download',
-      done: weightBytes,
-      total: weightBytes,
-      unit: 'bytes',
-      detail: 'kept local files',
-    });
-    return {
+    const files = {
       modelId: this.modelId,
       config: await this.json(CONFIG_FILE),
       generationConfig: (await this.has(GENERATION_CONFIG_FILE))
@@ -172,8 +163,8 @@ export class CachedLocalSource implements ModelSource {
       tokenizerJson: await this.json(TOKENIZER_FILE),
       tokenizerConfig: await this.json(TOKENIZER_CONFIG_FILE),
       weights,
-      weightBytes,
     };
+    return filesOnHand(files, opts, 'kept local files');
   }
 
   private async has(file: string): Promise<boolean> {
