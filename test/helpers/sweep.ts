@@ -1,7 +1,19 @@
-// A small sweep record for store tests (schema step 8).
+// The one sweep record the tests build (schema step 8): a small plan with two curated arms,
+// for store and state tests; the sweep runner's test overrides the plan and arms it runs.
+import type { SweepArm, SweepPlan } from '../../src/lib/domain';
 import type { NewSweep } from '../../src/lib/store/sweeps-repo';
 
-export function newSweep(workspaceId: string, runId: string): NewSweep {
+const TWO_CURATED: SweepArm[] = [
+  { key: 'curated-2', kind: 'curated', n: 2, status: 'pending' },
+  { key: 'curated-4', kind: 'curated', n: 4, status: 'pending' },
+];
+
+export function newSweep(
+  workspaceId: string,
+  runId: string,
+  plan: Partial<SweepPlan> = {},
+  arms: SweepArm[] = TWO_CURATED,
+): NewSweep {
   return {
     workspaceId,
     runId,
@@ -28,10 +40,8 @@ export function newSweep(workspaceId: string, runId: string): NewSweep {
         batchSize: 1,
       },
       train: { maxLength: 64 },
+      ...plan,
     },
-    arms: [
-      { key: 'curated-2', kind: 'curated', n: 2, status: 'pending' },
-      { key: 'curated-4', kind: 'curated', n: 4, status: 'pending' },
-    ],
+    arms: arms.map((a) => ({ ...a })),
   };
 }

@@ -40,7 +40,7 @@ export interface SweepPlan<Train = Record<string, unknown>> {
   sampleSeed: number;
   /** The role whose base model the adapters apply to (it must be the base they train on). */
   candidateRole: EvalModelChoice['role'];
-  /** The base model the adapters train on: a Hub id, or a local folder's name (picked again on resume). */
+  /** The base model the adapters train on: a Hub id, or a local folder's name (its kept copy on resume). */
   baseLabel: string;
   baseSource: 'hf' | 'local';
   reference: EvalModelChoice;

@@ -33,7 +33,25 @@ export interface ModelSpec {
    * weight memory; embeddings, norms and the LM head keep the device's default precision.
    */
   dtype?: 'fp16' | 'fp32' | 'int4';
+  /**
+   * How the onnx engine runs LoRA adapters (AdapterMode); default 'auto'. Other engines
+   * ignore it. Given per load so the one engine a model worker serves follows its caller.
+   */
+  adapterMode?: AdapterMode;
 }
+
+/**
+ * 'unmerged': the LoRA runs as extra nodes beside the frozen weights (4 per targeted
+ * projection per step); switching adapters is free on WebGPU. 'merged': the adapter of each
+ * call is folded into the weights (W + s·BA, onnx/merged-weights.ts), so it runs at the base
+ * model's speed, and a switch rewrites the targeted projections (plus, on wasm, rebuilds the
+ * decode session, as any module-set switch does there). 'auto' merges once an adapter is kept:
+ * on wasm from its first call after the base (a switch rebuilds the decode session either
+ * way), otherwise from its second call in a row (switching unmerged adapters is free on
+ * WebGPU, and on wasm between adapters with the same target modules). int4 models always run
+ * unmerged (re-quantizing W + ΔW would round the adapter away).
+ */
+export type AdapterMode = 'auto' | 'merged' | 'unmerged';
 
 export interface ModelInfo {
   id: string;

@@ -17,6 +17,9 @@ import type {
 } from './engine';
 import type { EngineRpc } from './engine-protocol';
 
+/** What every load of a WorkerEngine gets unless its spec says otherwise. */
+export type LoadDefaults = Pick<ModelSpec, 'adapterMode'>;
+
 export class WorkerEngine implements Engine {
   private readonly rpc: RpcClient<EngineRpc>;
   private lastSpec: ModelSpec | null = null;
@@ -27,6 +30,7 @@ export class WorkerEngine implements Engine {
     readonly kind: EngineKind,
     spawn: () => WorkerLike,
     onCrash?: (err: WorkerCrashedError) => void,
+    readonly loadDefaults: LoadDefaults = {},
   ) {
     this.rpc = new RpcClient<EngineRpc>(spawn, {
       onCrash: (err) => {
@@ -36,7 +40,8 @@ export class WorkerEngine implements Engine {
     });
   }
 
-  async load(spec: ModelSpec, opts: EngineCallOptions = {}): Promise<ModelInfo> {
+  async load(given: ModelSpec, opts: EngineCallOptions = {}): Promise<ModelInfo> {
+    const spec = { ...this.loadDefaults, ...definedOnly(given) };
     const info = await this.rpc.call('load', spec, {
       signal: opts.signal,
       onProgress: opts.onProgress,
@@ -102,4 +107,11 @@ export class WorkerEngine implements Engine {
     }
     return fn();
   }
+}
+
+/** The spec without its undefined fields, so they do not hide a default. */
+function definedOnly(spec: ModelSpec): ModelSpec {
+  return Object.fromEntries(
+    Object.entries(spec).filter(([, v]) => v !== undefined),
+  ) as unknown as ModelSpec;
 }

@@ -15,6 +15,7 @@ import {
 } from '../domain';
 import { CancelledError } from '../protocol/errors';
 import type { Store } from '../store';
+import { newId } from '../util/ids';
 import type { StartTrainingRequest } from '../train/train-protocol';
 import { createPairwiseEvaluation, runPairwiseEvaluation } from './evaluate-service';
 import type { LoadedModel } from './evaluate-stage';
@@ -115,9 +116,12 @@ export async function runSweep(
         await update({ status: 'trained', adapterCheckpointId: adapter, error: undefined });
       }
       report(i + 0.5, arm, 'evaluate');
-      const evaluation = await evaluateArm(store, sweep, arm, adapter, ports);
-      if (!arm.evaluationId || arm.status !== 'evaluating')
-        await update({ status: 'evaluating', evaluationId: evaluation.id });
+      // The arm names its evaluation before the record exists, so a reload in between resumes
+      // that id instead of leaving an evaluation no arm points to.
+      const evaluationId = arm.evaluationId ?? newId();
+      if (arm.evaluationId !== evaluationId || arm.status !== 'evaluating')
+        await update({ status: 'evaluating', evaluationId });
+      const evaluation = await evaluateArm(store, sweep, arm, evaluationId, adapter, ports);
       const { outcome, evaluation: judged } = await runPairwiseEvaluation(
         store,
         evaluation,
@@ -148,18 +152,17 @@ export async function runSweep(
   return sweep;
 }
 
-/** The arm's evaluation: the one it began (resumed), else a new one in the sweep's run. */
+/** The arm's evaluation `id`: the one it began (resumed), else a new one in the sweep's run. */
 async function evaluateArm(
   store: SweepStore,
   sweep: Sweep,
   arm: SweepArm,
+  id: string,
   adapter: string,
   ports: SweepPorts,
 ): Promise<Evaluation> {
-  if (arm.evaluationId) {
-    const found = await store.evaluations.get(arm.evaluationId);
-    if (found?.setup) return found;
-  }
+  const found = await store.evaluations.get(id);
+  if (found?.setup) return found;
   const setup = armSetup(sweep, arm, adapter);
   const models = await loadArmModels(ports, setup);
   const labelled: PairwiseSetup = {
@@ -172,6 +175,7 @@ async function evaluateArm(
     store,
     { workspaceId: sweep.workspaceId, runId: sweep.plan.runId },
     labelled,
+    id,
   );
 }
 
@@ -183,8 +187,8 @@ async function loadArmModels(ports: SweepPorts, setup: PairwiseSetup) {
 }
 
 /**
- * Removes a sweep with what only it owns: its arms' evaluations (answers included) and the
- * adapters it trained. (The evaluations' stage entries stay in the run's record: small.)
+ * Removes a sweep with what only it owns: its arms' evaluations (answers and stage entries
+ * included) and the adapters it trained.
  */
 export async function deleteSweep(store: SweepStore, sweepId: string): Promise<void> {
   const sweep = await store.sweeps.get(sweepId);

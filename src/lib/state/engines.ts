@@ -9,7 +9,7 @@
 //
 // Fake mode: the page URL has `?engine=fake`, or Vite runs in test mode
 // (`import.meta.env.MODE === 'test'`, as vitest does).
-import type { Engine, EngineKind } from '../engines/engine';
+import type { AdapterMode, Engine, EngineKind } from '../engines/engine';
 import { FakeEngine, type FakeEngineOptions } from '../engines/fake-engine';
 import { ServerEngine } from '../engines/server/server-engine';
 import type { ServerSettings } from '../engines/server/settings';
@@ -28,6 +28,8 @@ export interface EngineFactoryOptions {
   onCrash?: (err: WorkerCrashedError) => void;
   /** For kind 'server': the URL, key and limits the user typed. */
   server?: ServerSettings;
+  /** For kind 'onnx': how adapters run when a load does not say (AdapterMode; default 'auto'). */
+  adapterMode?: AdapterMode;
 }
 
 /** Whether this page runs on fake engines: `?engine=fake` in the URL, or Vite's test mode. */
@@ -51,6 +53,9 @@ export function createEngine(kind: EngineKind, options: EngineFactoryOptions = {
       throw new InputError('The server engine needs the server URL', { field: 'serverUrl' });
     return new ServerEngine(options.server);
   }
-  if (kind === 'onnx') return new WorkerEngine('onnx', spawnModelWorker, options.onCrash);
+  if (kind === 'onnx') {
+    const defaults = options.adapterMode ? { adapterMode: options.adapterMode } : {};
+    return new WorkerEngine('onnx', spawnModelWorker, options.onCrash, defaults);
+  }
   return new WorkerEngine('web-llm', () => spawnWebLlmWorker(), options.onCrash);
 }

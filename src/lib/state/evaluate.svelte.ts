@@ -331,11 +331,11 @@ export class EvaluateState {
   private async rowOf(evaluation: Evaluation): Promise<EvaluationRow> {
     const run = evaluation.runId ? await this.store.runs.get(evaluation.runId) : undefined;
     const state = (evaluation.stage && run?.stages[evaluation.stage]) || null;
+    // No state at all: created, then a reload before its stage started. It is resumable too.
     const unfinished =
       evaluation.id !== this.active &&
-      state !== null &&
-      state.status !== 'done' &&
-      (state.total === null || state.done < state.total);
+      (state === null ||
+        (state.status !== 'done' && (state.total === null || state.done < state.total)));
     return { evaluation, state, unfinished };
   }
 

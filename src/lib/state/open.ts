@@ -1,6 +1,8 @@
 // Gets the page's store from the store service (store/service.ts: one connection per thread)
 // and builds the Studio: the only place the state layer opens the store, so the UI can start
 // the app without importing src/lib/store.
+import { defaultBlobCache } from '../engines/hf/blob-cache';
+import { keptLocalModels } from '../engines/hf/local-cache';
 import { openStore, type Store } from '../store';
 import { corpusPort, createCorpusState } from './corpus-open';
 import { createModelsStates } from './models-open';
@@ -34,6 +36,7 @@ export async function openStudio(dbName?: string): Promise<Studio> {
     spawnTrainWorker,
     () => studio.workspaces.currentId,
     () => void studio.refreshStorage(),
+    () => keptLocalModels(defaultBlobCache()),
   );
   const { models, playground } = createModelsStates(store, studio.jobs, () => {
     void studio.refreshStorage();

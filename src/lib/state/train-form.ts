@@ -20,6 +20,11 @@ export interface TrainForm {
   modelSource: 'hf' | 'local';
   modelId: string;
   /**
+   * Local source: the name of a copy kept in the model cache (hf/local-cache.ts) to train on
+   * without picking its folder; '' = the folder picked.
+   */
+  localKept: string;
+  /**
    * Hugging Face access token for gated models. Held in this form only (memory of this tab):
    * never written to IndexedDB or a checkpoint, and sent only to the Hub with the download.
    */
@@ -56,6 +61,7 @@ export function defaultTrainForm(): TrainForm {
   return {
     modelSource: 'hf',
     modelId: 'HuggingFaceTB/SmolLM2-135M-Instruct',
+    localKept: '',
     accessToken: '',
     mode: 'seed',
     runId: '',

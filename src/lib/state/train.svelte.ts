@@ -12,6 +12,7 @@ import type {
   TrainingDataSummary,
   TrainRpc,
 } from '../train/train-protocol';
+import { ADAPTER_CONFIG_FILE } from '../train/peft';
 import type { JobsState } from './jobs.svelte';
 import { describeError } from './ports';
 import {
@@ -40,6 +41,8 @@ export class TrainState {
   curve = $state.raw<MetricPoint[]>([]);
   checkpoints = $state<CheckpointInfo[]>([]);
   runs = $state<{ id: string; name: string }[]>([]);
+  /** Local models kept in the model cache: usable as the base without their folder. */
+  keptLocal = $state<string[]>([]);
   private client: RpcClient<TrainRpc>;
   private cancelCurrent: (() => void) | null = null;
 
@@ -48,6 +51,8 @@ export class TrainState {
     spawn: () => WorkerLike,
     private readonly workspaceId: () => string | null,
     private readonly onChanged?: () => void,
+    /** The names of the kept local copies (hf/local-cache.ts keptLocalModels). */
+    private readonly listKeptLocal: () => Promise<string[]> = async () => [],
   ) {
     this.client = new RpcClient<TrainRpc>(spawn, { cancelGraceMs: 5000 });
   }
@@ -63,8 +68,10 @@ export class TrainState {
   modelChoice(): BaseModelChoice | string {
     const f = this.form;
     if (f.modelSource === 'local') {
+      // The kept copy loads in the worker as stages load it: by name, without files.
+      if (f.localKept) return { source: 'local', id: f.localKept };
       if (!this.localFiles.length)
-        return 'Pick a local model folder (config.json, tokenizer files, *.safetensors).';
+        return 'Pick a local model folder (config.json, tokenizer files, *.safetensors) or a kept copy.';
       // The folder's own name identifies the base (resume asks for "that folder" again, and
       // the Models screen shows it), not the Hub id field, which is hidden for a folder.
       const folder = this.localFiles[0]?.webkitRelativePath?.split('/')[0];
@@ -81,10 +88,12 @@ export class TrainState {
     const ws = this.workspaceId();
     if (!ws) return;
     try {
-      const [checkpoints, runs] = await Promise.all([
+      const [checkpoints, runs, kept] = await Promise.all([
         this.client.call('listCheckpoints', { workspaceId: ws }),
         this.client.call('listRuns', { workspaceId: ws }),
+        this.listKeptLocal(),
       ]);
+      this.keptLocal = kept;
       // While a run streams checkpoint events, a slower listing must not drop them.
       const streamed = this.running
         ? this.checkpoints.filter((c) => !checkpoints.some((x) => x.id === c.id))
@@ -211,10 +220,12 @@ export class TrainState {
       for (const f of files)
         if (f.name.endsWith('.json') || f.name.endsWith('.safetensors'))
           bytes[f.name] = new Uint8Array(await f.arrayBuffer());
+      const kept = keptBaseOf(bytes[ADAPTER_CONFIG_FILE], await this.listKeptLocal());
       const info = await this.client.call('importAdapter', {
         workspaceId: ws,
         folderName,
         files: bytes,
+        ...(kept ? { model: { source: 'local' as const, id: kept } } : {}),
         // The Train form's token, for a gated base (the worker keeps it in memory only).
         ...(this.form.accessToken.trim() ? { accessToken: this.form.accessToken.trim() } : {}),
       });
@@ -245,17 +256,18 @@ export class TrainState {
     this.cancel();
   }
 
-  /** The sweep's base: its Hub id (with this form's token), or the same local folder picked here. */
+  /**
+   * The sweep's base: its Hub id (with this form's token), the same local folder picked here,
+   * or else that folder's kept copy (the worker names it when the copy is gone).
+   */
   private armBase(base: { source: 'hf' | 'local'; id: string }): BaseModelChoice {
     const token = this.form.accessToken.trim();
     if (base.source === 'hf')
       return { source: 'hf', id: base.id, ...(token ? { accessToken: token } : {}) };
     const picked = this.modelChoice();
-    if (typeof picked === 'string' || picked.source !== 'local' || picked.id !== base.id)
-      throw new Error(
-        `Pick the local model folder "${base.id}" in the Train step to continue this sweep.`,
-      );
-    return picked;
+    if (typeof picked !== 'string' && picked.source === 'local' && picked.id === base.id)
+      return picked;
+    return { source: 'local', id: base.id };
   }
 
   private onEvent(e: TrainEvent): void {
@@ -310,4 +322,24 @@ export class TrainState {
 function lastOf(points: MetricPoint[], kind: MetricPoint['kind']): MetricPoint | undefined {
   for (let i = points.length - 1; i >= 0; i--) if (points[i].kind === kind) return points[i];
   return undefined;
+}
+
+/**
+ * The kept local copy an imported adapter's config names as its base
+ * (`base_model_name_or_path`: a name, or a path whose last part is the folder's name), if any;
+ * else undefined and the worker asks the Hub.
+ */
+export function keptBaseOf(config: Uint8Array | undefined, kept: string[]): string | undefined {
+  if (!config || !kept.length) return undefined;
+  let named: unknown;
+  try {
+    named = (JSON.parse(new TextDecoder().decode(config)) as Record<string, unknown>)
+      .base_model_name_or_path;
+  } catch {
+    return undefined; // the worker names the broken file
+  }
+  if (typeof named !== 'string' || !named.trim()) return undefined;
+  const path = named.trim().replace(/[\\/]+$/, '');
+  const last = path.split(/[\\/]/).at(-1) ?? path;
+  return [path, last].find((name) => kept.includes(name));
 }

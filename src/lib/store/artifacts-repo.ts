@@ -6,6 +6,7 @@ import type { Db } from './db';
 import { requireWorkspace } from './corpus-repo';
 import { approxBatchBytes, approxBytes, toPlain } from './plain';
 import type { Checkpoint, Evaluation, EvaluationResult, Id, SeedPair } from '../domain';
+import { dropStage } from './stages-repo';
 import { writeTx } from './tx';
 
 export type NewSeed = Omit<SeedPair, 'id' | 'workspaceId'> & { id?: Id };
@@ -167,13 +168,20 @@ export function evaluationsRepo(db: Db) {
         return next;
       });
     },
-    /** Removes an evaluation with its per-prompt answers. */
+    /**
+     * Removes an evaluation with its per-prompt answers and its stage's entry in the run
+     * (state and lineage), in one transaction.
+     */
     async delete(id: Id): Promise<void> {
-      await writeTx(db, ['evaluations', 'evalAnswers'], 0, async (tx, requests) => {
+      const stores: ['runs', 'evaluations', 'evalAnswers'] = ['runs', 'evaluations', 'evalAnswers'];
+      await writeTx(db, stores, 0, async (tx, requests) => {
+        const evaluation = await tx.objectStore('evaluations').get(id);
         requests.add(tx.objectStore('evaluations').delete(id));
         const answers = tx.objectStore('evalAnswers');
         const keys = await answers.index('byEvaluation').getAllKeys(IDBKeyRange.only(id));
         for (const key of keys) requests.add(answers.delete(key));
+        if (evaluation?.runId && evaluation.stage)
+          await dropStage(tx, requests, evaluation.runId, evaluation.stage);
       });
     },
   };

@@ -4,7 +4,7 @@
 // commit is a compare-and-set on the cursor: a second tab running the same stage is refused
 // (ConflictError) instead of writing its copy of the batch.
 import { ConflictError, NotFoundError } from '../protocol/errors';
-import type { Db } from './db';
+import type { Db, StoreName } from './db';
 import { approxBatchBytes, approxBytes, toPlain } from './plain';
 import type { RatingUpdate } from './runs-repo';
 import { appendRatings } from './candidates-repo';
@@ -179,4 +179,26 @@ function requireRun(recordRunId: Id | undefined, runId: Id, field: string): void
       `Stage batch for run ${runId}: a record in "${field}" belongs to run ${recordRunId ?? '(none)'}`,
     );
   }
+}
+
+/**
+ * Removes a stage's entry (its state and its lineage) from a run inside the caller's
+ * transaction, for a verb that deletes what the stage produced (an evaluation). A missing run
+ * or stage is nothing to do.
+ */
+export async function dropStage(
+  tx: WriteTx<['runs', ...StoreName[]]>,
+  requests: Requests,
+  runId: Id,
+  stage: StageName,
+): Promise<void> {
+  const runs = tx.objectStore('runs');
+  const run = await runs.get(runId);
+  if (!run) return;
+  const lineage = run.config.lineage ?? [];
+  const keptLineage = lineage.filter((l) => l.stage !== stage);
+  if (!(stage in run.stages) && keptLineage.length === lineage.length) return;
+  const { [stage]: _dropped, ...stages } = run.stages;
+  const config = run.config.lineage ? { ...run.config, lineage: keptLineage } : run.config;
+  requests.add(runs.put({ ...run, config, stages }));
 }

@@ -10,11 +10,12 @@ import type { TrainingCuration } from '../domain';
 
 /**
  * A Hugging Face repo id (with an access token for gated repos, never stored), or a local
- * folder the user picked (File objects clone to workers).
+ * folder the user picked (File objects clone to workers); a local model without files is the
+ * copy kept in the model cache when it was last loaded from its folder (hf/local-cache.ts).
  */
 export type BaseModelChoice =
   | { source: 'hf'; id: string; revision?: string; accessToken?: string }
-  | { source: 'local'; id: string; files: File[] };
+  | { source: 'local'; id: string; files?: File[] };
 
 export type TrainDevice = 'webgpu' | 'wasm';
 
@@ -45,8 +46,8 @@ export interface ResumeTrainingRequest {
   checkpointId: string;
   /**
    * The run resumes on the base model its checkpoint recorded: for a Hub model only this
-   * choice's access token is used; a local folder must be picked again (same folder name),
-   * and its config is checked against the checkpoint's.
+   * choice's access token is used; a local folder must be picked again (same folder name) or
+   * its kept copy named, and its config is checked against the checkpoint's.
    */
   model: BaseModelChoice;
   device: TrainDevice;
@@ -106,7 +107,10 @@ export interface ImportAdapterRequest {
   folderName: string;
   /** adapter_config.json and adapter_model.safetensors by file name (others are ignored). */
   files: Record<string, Uint8Array>;
-  /** The base to check against; default: the config's base_model_name_or_path on the Hub. */
+  /**
+   * The base to check against; default: the config's base_model_name_or_path on the Hub (the
+   * Train state names the kept local copy instead when one has that name).
+   */
   model?: BaseModelChoice;
   /** Hub access token for a gated base named by the config (memory only, never stored). */
   accessToken?: string;

@@ -31,4 +31,11 @@ describe('createEngine', () => {
     expect(fake).toBeInstanceOf(WorkerEngine);
     expect(fake.kind).toBe('fake');
   });
+
+  it("gives the onnx worker engine the caller's adapter mode for its loads", () => {
+    const chosen = createEngine('onnx', { fake: false, adapterMode: 'unmerged' });
+    expect((chosen as WorkerEngine).loadDefaults).toEqual({ adapterMode: 'unmerged' });
+    const plain = createEngine('onnx', { fake: false });
+    expect((plain as WorkerEngine).loadDefaults).toEqual({});
+  });
 });

@@ -14,7 +14,9 @@ import {
   keepLocalModel,
   LOCAL_REVISION,
 } from '../../../src/lib/engines/hf/local-cache';
+import { LocalSource } from '../../../src/lib/engines/hf/model-files';
 import { ModelService } from '../../../src/lib/engines/model-service';
+import type { Progress } from '../../../src/lib/protocol/progress';
 import { OrtEngine } from '../../../src/lib/engines/onnx/ort-engine';
 import { roleModelLoader } from '../../../src/lib/state/role-models';
 import type { RoleAssignment } from '../../../src/lib/domain';
@@ -73,6 +75,23 @@ describe('local folder models in the model cache', () => {
     await new ModelService({ cache }).load({ source: 'local', id: 'my-tiny', files: folder });
     const after = await cache.get(chunkKey('local/my-tiny', LOCAL_REVISION, 'config.json', 0));
     expect(after).toBe(before);
+  });
+
+  it('the folder and its kept copy report the same finished load, saying where from', async () => {
+    const cache = new MemoryBlobCache();
+    const folder = tinyModelFileList('llama');
+    await keep(cache, 'my-tiny', folder);
+    const events: Progress[] = [];
+    const onProgress = (p: Progress) => events.push(p);
+    const picked = await new LocalSource(folder, 'my-tiny').load({ onProgress, job: 'j' });
+    const kept = await new CachedLocalSource(cache, 'my-tiny').load({ onProgress, job: 'j' });
+    expect(kept.weightBytes).toBe(picked.weightBytes);
+    const done = { job: 'j', kind: 'download', phase: 'download', unit: 'bytes' };
+    const bytes = { done: picked.weightBytes, total: picked.weightBytes };
+    expect(events).toEqual([
+      { ...done, ...bytes, detail: 'local files' },
+      { ...done, ...bytes, detail: 'kept local files' },
+    ]);
   });
 
   it('a deleted copy makes the stage name the missing model', async () => {

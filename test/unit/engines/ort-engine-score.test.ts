@@ -216,31 +216,36 @@ describe('LoRA adapters', () => {
   });
 });
 
+/** A MessageChannel "worker" serving an OrtEngine on the tiny Llama; its engines are listed. */
+function spawnOrtWorker(engines: OrtEngine[] = []) {
+  return (): WorkerLike => {
+    const { port1, port2 } = new MessageChannel();
+    const models = new ModelService({
+      source: () => ({ modelId: 'tiny-llama', load: async () => tinyModel('llama').files }),
+    });
+    const remoteEngine = new OrtEngine({ ort: nodeOrt, models });
+    engines.push(remoteEngine);
+    const server: ServerPort = {
+      postMessage: (m, t) => port2.postMessage(m, t as never),
+      addEventListener: (_type, fn) => port2.on('message', (data) => fn({ data } as MessageEvent)),
+    };
+    serve(server, engineHandlers(remoteEngine));
+    return {
+      postMessage: (m, t) => port1.postMessage(m, t as never),
+      addEventListener: (type, fn) => {
+        if (type === 'message') port1.on('message', (data) => fn({ data } as MessageEvent));
+      },
+      terminate: () => {
+        port1.close();
+        port2.close();
+      },
+    };
+  };
+}
+
 describe('across a worker boundary', () => {
   it('WorkerEngine + engineHandlers give the same generation, stream and scores', async () => {
-    const spawn = (): WorkerLike => {
-      const { port1, port2 } = new MessageChannel();
-      const models = new ModelService({
-        source: () => ({ modelId: 'tiny-llama', load: async () => tinyModel('llama').files }),
-      });
-      const remoteEngine = new OrtEngine({ ort: nodeOrt, models });
-      const server: ServerPort = {
-        postMessage: (m, t) => port2.postMessage(m, t as never),
-        addEventListener: (_type, fn) =>
-          port2.on('message', (data) => fn({ data } as MessageEvent)),
-      };
-      serve(server, engineHandlers(remoteEngine));
-      return {
-        postMessage: (m, t) => port1.postMessage(m, t as never),
-        addEventListener: (type, fn) => {
-          if (type === 'message') port1.on('message', (data) => fn({ data } as MessageEvent));
-        },
-        terminate: () => {
-          port1.close();
-          port2.close();
-        },
-      };
-    };
+    const spawn = spawnOrtWorker();
     const remote = new WorkerEngine('onnx', spawn);
     const info = await remote.load({ id: 'tiny-llama', source: 'hf', device: 'wasm' });
     expect(info.engine).toBe('onnx');
@@ -263,5 +268,39 @@ describe('across a worker boundary', () => {
     );
     await remote.unload();
     remote.terminate();
+  });
+
+  it('the worker-side engine runs adapters the way the load (or the WorkerEngine default) says', async () => {
+    const engines: OrtEngine[] = [];
+    const spec = { id: 'tiny-llama', source: 'hf' as const, device: 'wasm' as const };
+    const remote = new WorkerEngine('onnx', spawnOrtWorker(engines), undefined, {
+      adapterMode: 'merged',
+    });
+    const config = tinyModel('llama').ckpt.config;
+    const modules: LoraModule[] = ['q_proj', 'v_proj'];
+    const lora = makeTinyLora(config, modules, 4, 9);
+    await remote.addAdapter(loraTensorsToAdapter('x', config, lora, modules, 4, 8));
+    const twice = async () => {
+      for (let i = 0; i < 2; i++)
+        await remote.generate({ prompt: PROMPTS[0], maxTokens: 1, temperature: 0, adapterId: 'x' });
+    };
+    try {
+      // The WorkerEngine's default reaches the worker: the adapter is folded in.
+      await remote.load(spec);
+      expect(engines[0].adapterMode).toBe('merged');
+      await twice();
+      expect(engines[0].loaded.runner.mergedAdapter).not.toBeNull();
+      // The load's own mode wins: kept unmerged however often it runs ('auto' merges it).
+      await remote.load({ ...spec, adapterMode: 'unmerged' });
+      expect(engines[0].adapterMode).toBe('unmerged');
+      await twice();
+      expect(engines[0].loaded.runner.mergedAdapter).toBeNull();
+      await expect(
+        remote.load({ ...spec, adapterMode: 'folded' as unknown as 'merged' }),
+      ).rejects.toMatchObject({ name: 'InputError', field: 'adapterMode' });
+    } finally {
+      await remote.unload();
+      remote.terminate();
+    }
   });
 });

@@ -6,6 +6,7 @@
 // (train/data.ts loadPairs); the real training service runs in the sweep e2e.
 import { describe, expect, it } from 'vitest';
 import { freshStore } from '../store/helpers';
+import { newSweep as sweepRecord } from '../../helpers/sweep';
 import { makeCandidate, paperRating } from '../../helpers/candidate';
 import { FakeEngine } from '../../../src/lib/engines/fake-engine';
 import { openStore, type Store } from '../../../src/lib/store';
@@ -121,36 +122,20 @@ async function scene() {
   return { store, name, ws, run };
 }
 
+/** The shared sweep record on this scene's pools: four arms, three starter prompts, k = 5. */
 async function newSweep(store: Store, ws: string, runId: string): Promise<TrainSweep> {
   const pools = await countPairPools(store, runId, RULE);
   expect(pools).toEqual({ curated: 6, all: 12 });
   const plan = planSweepArms({ ns: [2, 4], curation: true, tagging: true }, pools);
   if (!plan.ok) throw new Error(plan.message);
-  return (await store.sweeps.add({
-    workspaceId: ws,
+  const record = sweepRecord(
+    ws,
     runId,
-    name: 'mini',
-    plan: {
-      runId,
-      ns: [2, 4],
+    {
       sampleSeed: 7,
-      candidateRole: 'rater',
-      baseLabel: 'fake',
-      baseSource: 'hf',
       reference: { role: 'backward' },
-      judge: { role: 'judge' },
-      promptSetId: 'starter',
-      promptSetName: 'starter',
       prompts: STARTER_PROMPTS.slice(0, 3).map((p) => ({ ...p })),
-      tagging: 'both',
-      evaluation: {
-        temperature: 0.7,
-        topP: 0.9,
-        maxTokens: 12,
-        judgeMaxTokens: 24,
-        seed: 1,
-        batchSize: 1,
-      },
+      evaluation: { ...sweepRecord(ws, runId).plan.evaluation, maxTokens: 12, judgeMaxTokens: 24 },
       train: {
         k: 5,
         curation: { iteration: 1, mode: 'paper' },
@@ -160,8 +145,9 @@ async function newSweep(store: Store, ws: string, runId: string): Promise<TrainS
         options: {} as never,
       },
     },
-    arms: plan.arms,
-  })) as TrainSweep;
+    plan.arms,
+  );
+  return (await store.sweeps.add(record)) as TrainSweep;
 }
 
 /** Ports over FakeEngines; the trainer stub records which pairs each arm's request selects. */
@@ -286,6 +272,10 @@ describe('sweep runner', () => {
     await deleteSweep(last, sweep.id);
     expect(await last.sweeps.get(sweep.id)).toBeUndefined();
     expect(await last.evaluations.list({ runId: run.id })).toEqual([]);
+    // ... and their stage entries (state and lineage) in the run.
+    const left = (await last.runs.get(run.id))!;
+    expect(Object.keys(left.stages)).toEqual([]);
+    expect((left.config.lineage ?? []).filter((l) => l.kind === 'evaluate')).toEqual([]);
     last.close();
   });
 
@@ -306,5 +296,39 @@ describe('sweep runner', () => {
     expect(done.arms[0].error).toBeUndefined();
     expect(done.arms.every((a) => a.status === 'done')).toBe(true);
     store.close();
+  });
+
+  it("a stop between naming an arm's evaluation and creating it leaves no evaluation behind", async () => {
+    // Either write of the pair may be the one a reload cuts off: the arm's record, or the
+    // evaluation's. Each failure stands for the tab closing at that point.
+    for (const cut of ['arm', 'evaluation'] as const) {
+      const { store, ws, run } = await scene();
+      const sweep = await newSweep(store, ws.id, run.id);
+      const gone = new Error('tab closed');
+      const interrupted: Store = {
+        ...store,
+        sweeps: {
+          ...store.sweeps,
+          updateArm: async (id, key, patch) => {
+            if (cut === 'arm' && patch.status === 'evaluating') throw gone;
+            return store.sweeps.updateArm(id, key, patch);
+          },
+        },
+        evaluations: {
+          ...store.evaluations,
+          add: async () => {
+            throw gone;
+          },
+        },
+      };
+      if (cut === 'arm') interrupted.evaluations = store.evaluations;
+      await expect(runSweep(interrupted, sweep.id, ports(store, ws.id).ports)).rejects.toBe(gone);
+      const done = await runSweep(store, sweep.id, ports(store, ws.id).ports);
+      const evaluations = await store.evaluations.list({ runId: run.id });
+      expect(evaluations.map((e) => e.id).sort()).toEqual(
+        done.arms.map((a) => a.evaluationId).sort(),
+      );
+      store.close();
+    }
   });
 });

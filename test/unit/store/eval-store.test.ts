@@ -88,16 +88,17 @@ describe('evaluation store (schema step 7)', () => {
     const { store } = await freshStore();
     const ws = await store.workspaces.create('w');
     const run = await store.runs.create(ws.id, { name: 'r', config: {} });
-    const e1 = await store.evaluations.add({
-      workspaceId: ws.id,
-      runId: run.id,
-      results: pairwise(0),
-    });
-    const e2 = await store.evaluations.add({
-      workspaceId: ws.id,
-      runId: run.id,
-      results: pairwise(0),
-    });
+    const [e1, e2] = await Promise.all(
+      ['e1', 'e2'].map((id) =>
+        store.evaluations.add({
+          id,
+          workspaceId: ws.id,
+          runId: run.id,
+          results: pairwise(0),
+          stage: `evaluate-${id}`,
+        }),
+      ),
+    );
     // Ids sort in prompt order, and one evaluation's range never reads another's.
     const batch = [2, 0, 11, 1].map((i) => answer(e1.id, ws.id, run.id, i));
     await store.stages.commitBatch(
@@ -121,9 +122,24 @@ describe('evaluation store (schema step 7)', () => {
     expect((await store.evaluations.latest({ runId: run.id }))?.id).toBe(e2.id);
     const updated = await store.evaluations.setResults(e1.id, pairwise(4));
     expect(updated.results).toEqual(pairwise(4));
+    await store.runs.appendLineage(run.id, {
+      kind: 'evaluate',
+      iteration: 0,
+      stage: `evaluate-${e1.id}`,
+    });
+    await store.runs.appendLineage(run.id, {
+      kind: 'evaluate',
+      iteration: 0,
+      stage: `evaluate-${e2.id}`,
+    });
+    await store.stages.start(run.id, `evaluate-${e2.id}`, 3);
     await store.evaluations.delete(e2.id);
     expect(await store.evalAnswers.count(e2.id)).toBe(0);
     expect(await store.evalAnswers.count(e1.id)).toBe(4);
+    // Its stage entry and lineage go with it; the other evaluation's stay.
+    const after = (await store.runs.get(run.id))!;
+    expect(Object.keys(after.stages)).toEqual([`evaluate-${e1.id}`]);
+    expect(after.config.lineage?.map((l) => l.stage)).toEqual([`evaluate-${e1.id}`]);
 
     await store.promptSets.add({ workspaceId: ws.id, name: 's', source: 'embedded', prompts: [] });
     await store.runs.delete(run.id);

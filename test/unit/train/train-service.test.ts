@@ -277,7 +277,7 @@ describe('checkpoint meta', () => {
     const local = { source: 'local' as const, id: 'my-model', files };
     expect(recordedBase({ source: 'local', id: 'my-model' }, local)).toBe(local);
     expect(() => recordedBase({ source: 'local', id: 'my-model' }, { ...local, id: 'x' })).toThrow(
-      'trained on the local folder "my-model": pick that folder to resume',
+      'trained on the local folder "my-model": pick that folder or its kept copy to resume',
     );
     expect(() =>
       recordedBase({ source: 'local', id: 'my-model' }, { source: 'hf', id: 'my-model' }),

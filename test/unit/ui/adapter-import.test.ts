@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ModelService } from '../../../src/lib/engines/model-service';
 import { writeSafetensors } from '../../../src/lib/engines/onnx/safetensors';
 import { MemoryBlobCache } from '../../../src/lib/engines/hf/blob-cache';
+import { keepLocalModel, keptLocalModels } from '../../../src/lib/engines/hf/local-cache';
 import { JobsState } from '../../../src/lib/state/jobs.svelte';
 import { ModelsState } from '../../../src/lib/state/models.svelte';
 import { PlaygroundState } from '../../../src/lib/state/playground.svelte';
@@ -17,7 +18,7 @@ import { TrainState } from '../../../src/lib/state/train.svelte';
 import type { TrainRpc } from '../../../src/lib/train/train-protocol';
 import { trainHandlers } from '../../../src/lib/train/train-service';
 import ModelsView from '../../../src/ui/views/ModelsView.svelte';
-import { tinyModel } from '../engines/ort-fixtures';
+import { tinyModel, tinyModelFileList } from '../engines/ort-fixtures';
 import { channelWorkers } from '../protocol/harness';
 import { freshStore } from '../store/helpers';
 
@@ -61,7 +62,12 @@ function peftFiles(folder: string, extra: Record<string, unknown> = {}): File[] 
   return files;
 }
 
-async function renderModels() {
+/**
+ * The Models view over the real import handler. Default: every base id loads the tiny model;
+ * with `cache`, only what the model cache holds loads (no Hub), and the Train state lists its
+ * kept local copies.
+ */
+async function renderModels(cache?: MemoryBlobCache) {
   const { store } = await freshStore();
   const ws = await store.workspaces.create('w');
   const model = tinyModel('llama');
@@ -71,15 +77,17 @@ async function renderModels() {
       throw new Error('no training here');
     },
     models: new ModelService({
-      source: (ref) => ({
-        modelId: ref.id,
-        load: async () => ({ ...model.files, modelId: ref.id }),
-      }),
+      source: (ref) =>
+        cache
+          ? undefined
+          : { modelId: ref.id, load: async () => ({ ...model.files, modelId: ref.id }) },
+      ...(cache ? { cache } : {}),
     }),
   });
   const workers = channelWorkers<TrainRpc>(handlers);
   const jobs = new JobsState();
-  const train = new TrainState(jobs, workers.spawn, () => ws.id);
+  const kept = cache ? () => keptLocalModels(cache) : undefined;
+  const train = new TrainState(jobs, workers.spawn, () => ws.id, undefined, kept);
   const studio = {
     models: new ModelsState({
       jobs,
@@ -139,6 +147,26 @@ describe('Models screen: import a PEFT adapter', () => {
       );
       expect(screen.getByRole('alert').textContent).toMatch(/adapter_config\.json/);
       expect(screen.queryAllByTestId('adapter-row')).toHaveLength(0);
+    } finally {
+      close();
+    }
+  });
+
+  it('checks an adapter against the kept copy of the local folder its config names', async () => {
+    const cache = new MemoryBlobCache();
+    const folder = tinyModelFileList('llama').map((f) => ({ file: f.name, blob: f }));
+    await keepLocalModel(cache, 'my-base', folder);
+    const { close } = await renderModels(cache);
+    try {
+      // A path on the machine that trained it: its last part names the kept folder.
+      await pick(peftFiles('from-elsewhere', { base_model_name_or_path: '/home/me/my-base/' }));
+      await waitFor(() => expect(screen.getAllByTestId('adapter-row')).toHaveLength(1), {
+        timeout: 10_000,
+      });
+      const row = screen.getByTestId('adapter-row').textContent!;
+      expect(row).toMatch(/from-elsewhere \(imported\)/);
+      expect(row).toMatch(/my-base/);
+      expect(row).not.toMatch(/home/);
     } finally {
       close();
     }

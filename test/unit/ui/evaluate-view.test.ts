@@ -15,6 +15,8 @@ import { roleModelLoader } from '../../../src/lib/state/role-models';
 import type { Store } from '../../../src/lib/store';
 import type { PairwiseResult } from '../../../src/lib/domain';
 import EvaluateView from '../../../src/ui/views/EvaluateView.svelte';
+import { createPairwiseEvaluation } from '../../../src/lib/pipeline/evaluate-service';
+import { STARTER_PROMPTS } from '../../../src/lib/method';
 
 afterEach(() => cleanup());
 
@@ -84,6 +86,43 @@ describe('Evaluate step', () => {
     await waitFor(() => expect(screen.getAllByTestId('eval-answer')).toHaveLength(5));
     expect(screen.getByTestId('eval-win-rate').textContent).toBe(
       `${(100 * r.rate).toFixed(1)}% ± ${(100 * r.se).toFixed(1)}%`,
+    );
+  });
+
+  it('offers to continue an evaluation whose stage never started (a reload right after it was made)', async () => {
+    const { store } = await freshStore();
+    const ws = await store.workspaces.create('w');
+    const run = await store.runs.create(ws.id, { name: 'r', config: {} });
+    const made = await createPairwiseEvaluation(
+      store,
+      { workspaceId: ws.id, runId: run.id },
+      {
+        promptSetId: 'starter',
+        promptSetName: 'starter',
+        prompts: STARTER_PROMPTS.slice(0, 2).map((p) => ({ ...p })),
+        modelA: { role: 'rater' },
+        modelB: { role: 'backward' },
+        judge: { role: 'judge' },
+        tagging: 'none',
+        temperature: 0.7,
+        topP: 0.9,
+        maxTokens: 8,
+        judgeMaxTokens: 16,
+        seed: 1,
+        batchSize: 1,
+      },
+    );
+    const evaluate = make(store, ws.id, null, true);
+    render(EvaluateView, { evaluate, workspaceId: ws.id });
+    expect((await screen.findByTestId('eval-unfinished')).textContent).toMatch(
+      /0 (of )?.*2 prompts.*not started/s,
+    );
+    await fireEvent.click(screen.getByTestId('eval-resume'));
+    await waitFor(() => expect(evaluate.active).toBeNull());
+    expect(evaluate.error).toBeNull();
+    expect(await store.evalAnswers.count(made.id)).toBe(2);
+    await waitFor(() =>
+      expect(evaluate.rows.map((r) => [r.evaluation.id, r.unfinished])).toEqual([[made.id, false]]),
     );
   });
 });

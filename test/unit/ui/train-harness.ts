@@ -26,11 +26,24 @@ function recordingHandlers(seen: StartTrainingRequest[]): Handlers<TrainRpc> {
   };
 }
 
-/** Renders the Train view; `seen` collects every start request; call `close` at the end. */
-export function renderTrainView(): { seen: StartTrainingRequest[]; close: () => void } {
+/**
+ * Renders the Train view; `seen` collects every start request; `kept` are the local copies in
+ * the model cache; call `close` at the end.
+ */
+export function renderTrainView(kept: string[] = []): {
+  seen: StartTrainingRequest[];
+  train: TrainState;
+  close: () => void;
+} {
   const seen: StartTrainingRequest[] = [];
   const workers = channelWorkers<TrainRpc>(recordingHandlers(seen));
-  const train = new TrainState(new JobsState(), workers.spawn, () => 'ws');
+  const train = new TrainState(
+    new JobsState(),
+    workers.spawn,
+    () => 'ws',
+    undefined,
+    async () => [...kept],
+  );
   render(TrainView, { train, workspaceId: 'ws' });
-  return { seen, close: () => workers.closeAll() };
+  return { seen, train, close: () => workers.closeAll() };
 }

@@ -10,12 +10,14 @@ import {
   chunkKey,
   deleteCachedModel,
   type FileManifest,
+  listCachedModels,
   readCachedFile,
   readManifest,
   writeManifest,
 } from './blob-cache';
 import {
   CONFIG_FILE,
+  filesOnHand,
   GENERATION_CONFIG_FILE,
   type JsonObject,
   type LoadOptions,
@@ -42,6 +44,17 @@ export function localCacheRepo(id: string): string {
 /** True for a cache entry that is a kept local folder (the Models view labels it so). */
 export function isLocalCopy(revision: string): boolean {
   return revision === LOCAL_REVISION;
+}
+
+/**
+ * The names of the local models kept whole in the cache: what a stage, the Train step or an
+ * adapter import can load without the folder (`{ source: 'local', id }` with no files).
+ */
+export async function keptLocalModels(cache: BlobCache): Promise<string[]> {
+  const prefix = localCacheRepo('');
+  return (await listCachedModels(cache))
+    .filter((m) => isLocalCopy(m.revision) && !m.partial && m.files.includes(CONFIG_FILE))
+    .map((m) => m.repo.slice(prefix.length));
 }
 
 /** A file of the folder to keep: its name in the checkpoint and its bytes. */
@@ -141,17 +154,7 @@ export class CachedLocalSource implements ModelSource {
       weightNames = shardsFromIndex(await this.json(WEIGHTS_INDEX_FILE), this.modelId);
     const weights = [];
     for (const file of weightNames) weights.push({ file, blob: await this.read(file) });
-    const weightBytes = weights.reduce((n, w) => n + w.blob.size, 0);
-    opts.onProgress?.({
-      job: opts.job ?? this.modelId,
-      kind: 'download',
-      phase: 'download',
-      done: weightBytes,
-      total: weightBytes,
-      unit: 'bytes',
-      detail: 'kept local files',
-    });
-    return {
+    const files = {
       modelId: this.modelId,
       config: await this.json(CONFIG_FILE),
       generationConfig: (await this.has(GENERATION_CONFIG_FILE))
@@ -160,8 +163,8 @@ export class CachedLocalSource implements ModelSource {
       tokenizerJson: await this.json(TOKENIZER_FILE),
       tokenizerConfig: await this.json(TOKENIZER_CONFIG_FILE),
       weights,
-      weightBytes,
     };
+    return filesOnHand(files, opts, 'kept local files');
   }
 
   private async has(file: string): Promise<boolean> {

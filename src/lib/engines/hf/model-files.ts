@@ -49,6 +49,29 @@ export interface ModelSource {
   load(opts?: LoadOptions): Promise<ModelFiles>;
 }
 
+/**
+ * ModelFiles read on this machine (a picked folder, or its copy kept in the model cache): the
+ * weights' bytes totalled, and one progress event saying they are all there, as a finished
+ * download would (`detail` says from where).
+ */
+export function filesOnHand(
+  files: Omit<ModelFiles, 'weightBytes'>,
+  opts: LoadOptions,
+  detail: string,
+): ModelFiles {
+  const weightBytes = files.weights.reduce((n, w) => n + w.blob.size, 0);
+  opts.onProgress?.({
+    job: opts.job ?? files.modelId,
+    kind: 'download',
+    phase: 'download',
+    done: weightBytes,
+    total: weightBytes,
+    unit: 'bytes',
+    detail,
+  });
+  return { ...files, weightBytes };
+}
+
 /** Parses a JSON model file, naming the file and model when it is broken. */
 export function parseJsonFile(text: string, file: string, modelId: string): JsonObject {
   let value: unknown;
@@ -164,25 +187,11 @@ export class LocalSource implements ModelSource {
       ...(weightNames[0] === SINGLE_WEIGHTS_FILE ? [] : [WEIGHTS_INDEX_FILE]),
       ...weightNames,
     ];
-    const weightBytes = weights.reduce((n, w) => n + w.blob.size, 0);
-    opts.onProgress?.({
-      job: opts.job ?? this.modelId,
-      kind: 'download',
-      phase: 'download',
-      done: weightBytes,
-      total: weightBytes,
-      unit: 'bytes',
-      detail: 'local files',
-    });
-    return {
-      modelId: this.modelId,
-      config,
-      generationConfig,
-      tokenizerJson,
-      tokenizerConfig,
-      weights,
-      weightBytes,
-    };
+    return filesOnHand(
+      { modelId: this.modelId, config, generationConfig, tokenizerJson, tokenizerConfig, weights },
+      opts,
+      'local files',
+    );
   }
 
   /** The files the last load() read, by checkpoint name (empty before a load). */

@@ -6,6 +6,7 @@
 // trained).
 import { InputError, ModelLoadError } from '../../protocol/errors';
 import type {
+  AdapterMode,
   AdapterSpec,
   Engine,
   EngineCallOptions,
@@ -33,22 +34,11 @@ export interface OrtEngineOptions {
   models?: ModelService;
   /** Tuning for score() (rows per run, shared prefix on/off). */
   scoring?: Omit<ScoreOptions, 'signal' | 'onProgress'>;
-  /** How adapters run (AdapterMode); default 'auto'. */
+  /** How adapters run (AdapterMode) when a load does not say; default 'auto'. */
   adapterMode?: AdapterMode;
 }
 
-/**
- * 'unmerged': the LoRA runs as extra nodes beside the frozen weights (4 per targeted
- * projection per step); switching adapters is free on WebGPU. 'merged': the adapter of each
- * call is folded into the weights (W + s·BA, merged-weights.ts), so it runs at the base
- * model's speed, and a switch rewrites the targeted projections (plus, on wasm, rebuilds the
- * decode session, as any module-set switch does there). 'auto' merges once an adapter is kept:
- * on wasm from its first call after the base (a switch rebuilds the decode session either
- * way), otherwise from its second call in a row (switching unmerged adapters is free on
- * WebGPU, and on wasm between adapters with the same target modules). int4 models always run unmerged (re-quantizing W + ΔW would
- * round the adapter away).
- */
-export type AdapterMode = 'auto' | 'merged' | 'unmerged';
+export type { AdapterMode };
 
 export class OrtEngine implements Engine {
   readonly kind = 'onnx' as const;
@@ -60,7 +50,10 @@ export class OrtEngine implements Engine {
   /** Adapter of the previous call ('' = none; null = a batch mixing adapters) and its streak. */
   private lastAdapter: string | null = null;
   private streak = 0;
-  /** How adapters run; may be changed between calls (benchmarks compare the modes). */
+  /**
+   * How adapters run: the loaded spec's mode, else the constructor's; may be changed between
+   * calls (benchmarks compare the modes).
+   */
   adapterMode: AdapterMode;
 
   constructor(private readonly options: OrtEngineOptions = {}) {
@@ -70,6 +63,7 @@ export class OrtEngine implements Engine {
 
   async load(spec: ModelSpec, opts: EngineCallOptions = {}): Promise<ModelInfo> {
     await this.unload();
+    this.adapterMode = checkedAdapterMode(spec.adapterMode ?? this.options.adapterMode);
     const base = await this.models.load(baseRef(spec), opts);
     this.model = await loadOrtModel(
       base,
@@ -242,4 +236,15 @@ export function splitContinuation(context: Int32Array, whole: Int32Array): Score
   let n = 0;
   while (n < context.length && n < whole.length && context[n] === whole[n]) n++;
   return { prompt: whole.slice(0, n), continuation: whole.slice(n) };
+}
+
+const ADAPTER_MODES: readonly AdapterMode[] = ['auto', 'merged', 'unmerged'];
+
+/** The mode a load asked for (it may come across a worker boundary untyped); default 'auto'. */
+function checkedAdapterMode(mode: string | undefined): AdapterMode {
+  if (mode === undefined) return 'auto';
+  if ((ADAPTER_MODES as readonly string[]).includes(mode)) return mode as AdapterMode;
+  throw new InputError(`Unknown adapter mode "${mode}" (${ADAPTER_MODES.join(', ')})`, {
+    field: 'adapterMode',
+  });
 }
