@@ -90,7 +90,32 @@ export interface TextStat {
   link: number;
 }
 
-const visibleChars = (s: string): number => s.length - (s.match(/\s/g)?.length ?? 0);
+/** Whether a UTF-16 code unit is `\s` in a JavaScript regular expression. */
+function isSpace(c: number): boolean {
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
+  if (c < 0xa0) return false;
+  return (
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
+}
+
+/**
+ * Characters other than whitespace. A loop, not `s.match(/\s/g)`: that built an array of
+ * every space of every text node, a tenth of the light path's time (issue 14 item 1).
+ */
+export function visibleChars(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) if (!isSpace(s.charCodeAt(i))) n++;
+  return n;
+}
 
 /**
  * Text and link-text counts of every element under `root`, in one iterative post-order pass.

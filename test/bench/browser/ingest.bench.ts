@@ -7,6 +7,7 @@
 // The heap is this page's (reader + writer); the segmenter workers' heaps are not in it.
 import { describe, expect, it } from 'vitest';
 import { readFile } from '../../../src/lib/corpus/read-file';
+import type { HtmlOptions } from '../../../src/lib/corpus/html';
 import { segmentDocument } from '../../../src/lib/corpus/segment';
 import { defaultLshOptions } from '../../../src/lib/corpus/minhash';
 import { defaultSegmentOptions } from '../../../src/lib/corpus/types';
@@ -53,7 +54,16 @@ interface RunResult {
   cpu: ThreadCpu;
 }
 
-async function runIngest(name: string, files: File[], workers: number): Promise<RunResult> {
+/**
+ * `html` picks the extraction's parser on this thread (1 worker only): `parser: 'linkedom'` is
+ * the path before issue 14 item 1, measured beside the light tree in the same run.
+ */
+async function runIngest(
+  name: string,
+  files: File[],
+  workers: number,
+  html: HtmlOptions = {},
+): Promise<RunResult> {
   const dbName = `bench-ingest-${name}-${workers}`;
   await new Promise((r) => {
     const req = indexedDB.deleteDatabase(dbName);
@@ -95,7 +105,7 @@ async function runIngest(name: string, files: File[], workers: number): Promise<
     read: readFile,
     segment: (doc, opts) => {
       const t0 = performance.now();
-      const out = segmentDocument(doc, opts);
+      const out = segmentDocument(doc, opts, html);
       t.segment += performance.now() - t0;
       return out;
     },
@@ -212,6 +222,7 @@ describe('ingest bench', () => {
     // the serial one, pays for compiling the pipeline and the side-by-side favours the pool.
     await runIngest('warm-jsonl', [new File([jsonlCorpus(MB, 9)], 'warm.jsonl')], 1);
     await runIngest('warm-html', htmlCorpus(MB, 9), 1);
+    await runIngest('warm-html-linkedom', htmlCorpus(MB, 9), 1, { parser: 'linkedom' });
     const N = poolWorkers;
     for (const size of sizesMB) {
       const blob = jsonlCorpus(size * MB);
@@ -312,11 +323,14 @@ describe('ingest bench', () => {
     );
 
     const pages = htmlCorpus(htmlMB * MB);
+    const dom = await runIngest(`html-${htmlMB}-linkedom`, pages, 1, { parser: 'linkedom' });
     const one = await runIngest(`html-${htmlMB}`, pages, 1);
     const many = await runIngest(`html-${htmlMB}`, pages, N);
     console.log(
-      `[bench] html ${describeRun(one)}\n[bench] html ${describeRun(many)} (${pages.length} pages)`,
+      `[bench] html (linkedom for every page) ${describeRun(dom)}\n[bench] html ${describeRun(one)}\n[bench] html ${describeRun(many)} (${pages.length} pages)`,
     );
+    expect(one.segments).toBe(dom.segments);
+    expect(one.kept).toBe(dom.kept);
     expect(many.segments).toBe(one.segments);
     expect(many.kept).toBe(one.kept);
     const hDetail = `${describeRun(many)}, ${pages.length} pages | ${describeRun(one)}`;
@@ -329,6 +343,13 @@ describe('ingest bench', () => {
         'MB/s',
         undefined,
         describeCpu(one),
+      ),
+      measure(
+        `ingest HTML CPU-time bound on ${cores} cores (1 worker, linkedom for every page)`,
+        cpuCeiling(dom).mbps,
+        'MB/s',
+        undefined,
+        `before issue 14 item 1, same run: ${describeCpu(dom)}`,
       ),
       measure(
         `ingest HTML CPU-time bound on ${cores} cores (${N} workers)`,

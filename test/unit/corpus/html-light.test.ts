@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { extractHtml, type HtmlOptions } from '../../../src/lib/corpus/html';
 import { parseLight } from '../../../src/lib/corpus/html-tree';
+import { visibleChars } from '../../../src/lib/corpus/html-walk';
 import { qualityPages } from '../../bench/quality/pages';
 import { prose } from './fixtures';
 
@@ -85,5 +86,13 @@ describe('parseLight', () => {
     expect(page.documentElement?.textContent).toBe('A & BxyzwA');
     expect(page.documentElement?.hasAttribute('constructor')).toBe(false);
     expect(page.elementCount).toBe(9);
+  });
+});
+
+describe('visibleChars', () => {
+  it('counts what /\\s/ does not match, for every UTF-16 code unit', () => {
+    const all = Array.from({ length: 0x10000 }, (_, c) => String.fromCharCode(c)).join('');
+    expect(visibleChars(all)).toBe(all.replace(/\s/g, '').length);
+    expect(visibleChars(' a\u00a0b\u3000\ufeffc\n')).toBe(3);
   });
 });
