@@ -38,6 +38,17 @@ const spawnSegmenter = () =>
     name: 'segmenter',
   });
 
+/** Wall time spent in a reader's `next()` (decoding, and waiting for the file's bytes). */
+async function* timed<T>(gen: AsyncGenerator<T>, add: (ms: number) => void): AsyncGenerator<T> {
+  for (;;) {
+    const t0 = performance.now();
+    const r = await gen.next();
+    add(performance.now() - t0);
+    if (r.done) return;
+    yield r.value;
+  }
+}
+
 function gc(): void {
   (globalThis as { gc?: () => void }).gc?.();
 }
@@ -74,7 +85,7 @@ async function runIngest(
   // Time per stage: segment (1 worker only: with the pool it runs in the workers) and dedup
   // decisions run on this thread; a batch commits while the next one is read, so commit time
   // overlaps them.
-  const t = { commit: 0, segment: 0, dedup: 0 };
+  const t = { commit: 0, segment: 0, dedup: 0, read: 0 };
   const repo = { ...store.ingest };
   const commit = repo.commitIngestBatch.bind(repo);
   repo.commitIngestBatch = async (b) => {
@@ -102,7 +113,7 @@ async function runIngest(
   }
   const service = new IngestService({
     repo,
-    read: readFile,
+    read: (file, opts) => timed(readFile(file, opts), (ms) => (t.read += ms)),
     segment: (doc, opts) => {
       const t0 = performance.now();
       const out = segmentDocument(doc, opts, html);
@@ -156,7 +167,7 @@ async function runIngest(
     peakHeapMB = Math.max(peakHeapMB, heapMB());
     expect(res.counts.filesFailed).toBe(0);
     return {
-      stages: `${workers} worker${workers > 1 ? 's' : ''}: segment ${pool ? `in the pool (started in ${startMs.toFixed(0)} ms, not timed; workers busy ${(pool.busyMs / 1000).toFixed(1)} s summed)` : `${(t.segment / 1000).toFixed(1)} s`}, dedup decisions ${(t.dedup / 1000).toFixed(1)} s, IndexedDB commits ${(t.commit / 1000).toFixed(1)} s (overlapping the others)`,
+      stages: `${workers} worker${workers > 1 ? 's' : ''}: segment ${pool ? `in the pool (started in ${startMs.toFixed(0)} ms, not timed; workers busy ${(pool.busyMs / 1000).toFixed(1)} s summed)` : `${(t.segment / 1000).toFixed(1)} s`}, read ${(t.read / 1000).toFixed(1)} s, dedup decisions ${(t.dedup / 1000).toFixed(1)} s, IndexedDB commits ${(t.commit / 1000).toFixed(1)} s (overlapping the others)`,
       seconds,
       bytes: files.reduce((n, f) => n + f.size, 0),
       segments: res.counts.segments,
