@@ -5,21 +5,23 @@
 // Main content: one <main> (or role=main) or one <article> is taken directly when it passes
 // a check (enough text, not mostly links: an empty, breadcrumb-only or aside-only <main> must
 // not hide the page); otherwise @mozilla/readability picks it; when Readability finds nothing
-// or too little, the whole <body> is walked. In every case chrome never reaches the text
+// or too little, the whole <html> is walked (its <head> skipped). In every case chrome never reaches the text
 // (html-walk.ts): scripts, styles, nav, asides, small forms, page-level header/footer, hidden
 // elements, link lists and chrome-named containers are skipped.
 //
 // Budgets (issue 13 item 1): the source pass and the walk are linear; Readability, whose
 // passes recurse and revisit ancestors, is skipped on pages nested deeper than
 // `maxReadabilityDepth` or larger than `maxReadabilityElements`, and the extraction says so
-// in `issues` — the page's text still comes out, through the body walk.
+// in `issues` — the page's text still comes out, through the whole-page walk.
 //
 // Parsing (issue 14 item 1): the page is parsed into a light tree (html-tree.ts) and the
-// <main>/<article> check and the body walk run on it; linkedom's full DOM is built only for a
-// page that goes to Readability, which needs one, and the fallback after Readability walks the
-// light tree, which Readability never touched (no second parse). The former path, linkedom for
-// every page, stays reachable as `parser: 'linkedom'` for the benchmark and the equality test
-// (test/unit/corpus/html-light.test.ts) that both give the same extraction.
+// <main>/<article> check and the whole-page walk run on it; linkedom's full DOM is built only
+// for a page that goes to Readability, which needs one. A page whose source has no <main>,
+// <article> or role attribute can only go to Readability, so it is parsed by linkedom first
+// and the light tree is built only if the fallback needs a tree Readability has not mutated
+// (never a second linkedom parse). The former path, linkedom for every page, stays reachable
+// as `parser: 'linkedom'` for the benchmarks and the equality test
+// (test/unit/corpus/html-light.test.ts) that all paths give the same extraction.
 import { asFullDocument } from './html-source';
 import { parseDom, readabilityBlocks } from './html-readability';
 import { parseLight, type LightPage } from './html-tree';
@@ -38,10 +40,11 @@ export interface HtmlOptions {
   /** Pages with more elements than this skip Readability (default 60,000). */
   maxReadabilityElements?: number;
   /**
-   * 'light' (default): the light tree, linkedom only for Readability. 'linkedom': the former
-   * path, linkedom's DOM for every page (kept for the benchmark and the equality test).
+   * 'auto' (default): the light tree, or linkedom's DOM first when the page can only go to
+   * Readability. 'light': the light tree for every page. 'linkedom': the former path,
+   * linkedom's DOM for every page. The last two are for the benchmarks and the equality test.
    */
-  parser?: 'light' | 'linkedom';
+  parser?: 'auto' | 'light' | 'linkedom';
 }
 
 export interface HtmlExtraction {
@@ -108,7 +111,12 @@ function lightPage(source: string): ParsedPage {
   };
 }
 
-function linkedomPage(source: string): ParsedPage {
+/**
+ * The page in linkedom's DOM. `former`: the path before issue 14 item 1 (the fallback walks
+ * linkedom's <body>, from a second parse after Readability); otherwise the fallback walks the
+ * whole <html> as the light path does, after Readability from a light tree.
+ */
+function linkedomPage(source: string, former: boolean): ParsedPage {
   const document = parseDom(source);
   let touched = false;
   const og = document.querySelector('meta[property="og:title"], meta[name="og:title"]');
@@ -127,16 +135,31 @@ function linkedomPage(source: string): ParsedPage {
     },
     // Readability mutates the document, so the fallback after it starts from a fresh parse.
     fallbackRoot: () => {
+      if (!former) return touched ? parseLight(source).documentElement : document.documentElement;
       const fresh = touched ? parseDom(source) : document;
       return fresh.body ?? fresh.documentElement;
     },
   };
 }
 
+/**
+ * Whether the source may hold a <main>, an <article> or a role attribute: without any, no
+ * semantic root exists and the page goes to Readability, which needs linkedom's DOM, so the
+ * light tree is not built first (28 of the 37 extraction-quality pages). Case-insensitive and
+ * any role value (an entity could spell "main"), so it never misses a root the tree would have.
+ */
+const semanticHint = /<(?:main|article)\b|\brole\s*=/i;
+
+function parsePage(source: string, parser: HtmlOptions['parser']): ParsedPage {
+  if (parser === 'linkedom') return linkedomPage(source, true);
+  if (parser === 'light' || semanticHint.test(source)) return lightPage(source);
+  return linkedomPage(source, false);
+}
+
 /** Main content of an HTML page as header blocks, plus its title (og:title, else <title>). */
 export function extractHtml(html: string, opts: HtmlOptions = {}): HtmlExtraction {
   const source = asFullDocument(html);
-  const page = opts.parser === 'linkedom' ? linkedomPage(source) : lightPage(source);
+  const page = parsePage(source, opts.parser);
   const title = page.title;
   const issues: string[] = [];
   const done = (r: Omit<HtmlExtraction, 'title' | 'issues'>): HtmlExtraction => ({

@@ -10,10 +10,12 @@ import { visibleChars } from '../../../src/lib/corpus/html-walk';
 import { qualityPages } from '../../bench/quality/pages';
 import { prose } from './fixtures';
 
-const both = (html: string, opts: HtmlOptions = {}) => ({
-  light: extractHtml(html, { ...opts, parser: 'light' }),
-  dom: extractHtml(html, { ...opts, parser: 'linkedom' }),
-});
+/** The light tree for every page, the default choice per page, linkedom for every page. */
+const both = (html: string, opts: HtmlOptions = {}) => {
+  const light = extractHtml(html, { ...opts, parser: 'light' });
+  expect(extractHtml(html, { ...opts, parser: 'auto' })).toEqual(light);
+  return { light, dom: extractHtml(html, { ...opts, parser: 'linkedom' }) };
+};
 
 const para = (seed: number) => `<p>${prose(400, seed)}</p>`;
 
@@ -28,6 +30,7 @@ const tricky: Record<string, string> = {
   'fragment with a form': `<form action="/x"><h2>Form-wrapped</h2>${para(18)}${para(19)}</form><footer>foot</footer>`,
   'header with prose': `<header><h1>Lede</h1>${para(20)}</header><div>${para(21)}</div>`,
   'stray closers': `</div></span><main><h2>Stray</h2></p>${para(22)}</b></i>${para(23)}</main></td>`,
+  'short page after Readability': `<body><h2>Short</h2><p>Only a few words &amp; a link.</p><nav>menu</nav></body>`,
   'role main on article': `<article role="main"><h2>Both</h2>${para(24)}</article><article>${para(25)}</article>`,
 };
 
@@ -59,6 +62,17 @@ describe('light tree vs linkedom', () => {
     expect(light.method).toBe('fallback');
     expect(light.blocks.map((b) => b.text)).toEqual([prose(400, 16), prose(400, 17)]);
     expect(light.blocks[1].header).toBe('Late body');
+  });
+
+  it('falls back to the whole page after Readability finds too little', () => {
+    // No <main>, <article> or role: the default path parses with linkedom first, and the
+    // fallback after Readability walks a light tree (not a second linkedom parse).
+    const { light, dom } = both(tricky['short page after Readability']);
+    expect(light.method).toBe('fallback');
+    expect(dom.method).toBe('fallback');
+    expect(light.blocks).toEqual([
+      { level: 2, header: 'Short', text: 'Only a few words & a link.' },
+    ]);
   });
 
   it('agrees without Readability (budgets) and without the semantic rule', () => {
