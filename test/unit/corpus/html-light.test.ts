@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { extractHtml, type HtmlOptions } from '../../../src/lib/corpus/html';
 import { parseLight } from '../../../src/lib/corpus/html-tree';
-import { visibleChars } from '../../../src/lib/corpus/html-walk';
+import { collapse, visibleChars } from '../../../src/lib/corpus/html-walk';
 import { qualityPages } from '../../bench/quality/pages';
 import { prose } from './fixtures';
 
@@ -108,5 +108,23 @@ describe('visibleChars', () => {
     const all = Array.from({ length: 0x10000 }, (_, c) => String.fromCharCode(c)).join('');
     expect(visibleChars(all)).toBe(all.replace(/\s/g, '').length);
     expect(visibleChars(' a\u00a0b\u3000\ufeffc\n')).toBe(3);
+  });
+});
+
+describe('collapse', () => {
+  it('equals replacing every whitespace run by one space', () => {
+    const cases = [
+      'a b c',
+      ' a  b ',
+      'a\tb',
+      'a\u00a0b',
+      'a \nb',
+      '\u3000a b\u2028',
+      'ab',
+      '',
+      '   ',
+    ];
+    for (const s of cases)
+      expect(collapse(s), JSON.stringify(s)).toBe(s.replace(/\s+/g, ' ').trim());
   });
 });
