@@ -70,7 +70,15 @@ const paragraphTags = new Set([
   'header', 'footer', 'center', 'fieldset', 'body', 'html', 'form',
 ]);
 const lineTags = new Set(['li', 'tr', 'dt', 'dd', 'br']);
-export const headerLevel: Record<string, number> = { h1: 1, h2: 2, h3: 3, h4: 4, h5: 5, h6: 6 };
+/** h1–h6 → level. No prototype: a `<constructor>` element is not a header. */
+export const headerLevel: Record<string, number> = Object.assign(Object.create(null), {
+  h1: 1,
+  h2: 2,
+  h3: 3,
+  h4: 4,
+  h5: 5,
+  h6: 6,
+});
 
 /** Original header level, kept across Readability's h1 → h2 rewrite (see html.ts). */
 export const levelAttribute = 'data-hb-level';

@@ -87,6 +87,14 @@ describe('light tree vs linkedom', () => {
   });
 });
 
+it('reads an element named like an Object.prototype member as text, not as a header', () => {
+  const html = `<main><h2>Part</h2>${para(30)}<constructor>odd tag text</constructor>${para(31)}</main>`;
+  const { light, dom } = both(html);
+  expect(light).toEqual(dom);
+  expect(light.blocks).toHaveLength(1);
+  expect(light.blocks[0].text).toContain('odd tag text');
+});
+
 describe('parseLight', () => {
   it('keeps text and attributes and finds the page parts while parsing', () => {
     const page = parseLight(
