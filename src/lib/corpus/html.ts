@@ -1,32 +1,31 @@
 // HTML main-content extraction that keeps the h1–h6 structure for header segmentation
-// (method.md §2: segments are "text following an HTML header"). Uses linkedom, so it runs
-// in a Web Worker and in Node alike (no `document`/`DOMParser` globals needed).
+// (method.md §2: segments are "text following an HTML header"). Runs in a Web Worker and in
+// Node alike (no `document`/`DOMParser` globals needed).
 //
 // Main content: one <main> (or role=main) or one <article> is taken directly when it passes
 // a check (enough text, not mostly links: an empty, breadcrumb-only or aside-only <main> must
 // not hide the page); otherwise @mozilla/readability picks it; when Readability finds nothing
-// or too little, the whole <body> is walked. In every case chrome never reaches the text
+// or too little, the whole <html> is walked (its <head> skipped). In every case chrome never reaches the text
 // (html-walk.ts): scripts, styles, nav, asides, small forms, page-level header/footer, hidden
 // elements, link lists and chrome-named containers are skipped.
 //
 // Budgets (issue 13 item 1): the source pass and the walk are linear; Readability, whose
 // passes recurse and revisit ancestors, is skipped on pages nested deeper than
 // `maxReadabilityDepth` or larger than `maxReadabilityElements`, and the extraction says so
-// in `issues` — the page's text still comes out, through the body walk.
-import { Readability } from '@mozilla/readability';
-import { parseHTML } from 'linkedom';
+// in `issues` — the page's text still comes out, through the whole-page walk.
+//
+// Parsing (issue 14 item 1): the page is parsed into a light tree (html-tree.ts) and the
+// <main>/<article> check and the whole-page walk run on it; linkedom's full DOM is built only
+// for a page that goes to Readability, which needs one. A page whose source has no <main>,
+// <article> or role attribute can only go to Readability, so it is parsed by linkedom first
+// and the light tree is built only if the fallback needs a tree Readability has not mutated
+// (never a second linkedom parse). The former path, linkedom for every page, stays reachable
+// as `parser: 'linkedom'` for the benchmarks and the equality test
+// (test/unit/corpus/html-light.test.ts) that all paths give the same extraction.
 import { asFullDocument } from './html-source';
-import {
-  blocksOf,
-  collapse,
-  headerLevel,
-  isChrome,
-  isVisuallyHidden,
-  levelAttribute,
-  measureText,
-  nestingDepth,
-  type TextStat,
-} from './html-walk';
+import { parseDom, readabilityBlocks } from './html-readability';
+import { parseLight, type LightPage } from './html-tree';
+import { blocksOf, collapse, measureText, nestingDepth, type WalkElement } from './html-walk';
 import type { Block } from './types';
 
 export { blocksOf };
@@ -40,6 +39,12 @@ export interface HtmlOptions {
   maxReadabilityDepth?: number;
   /** Pages with more elements than this skip Readability (default 60,000). */
   maxReadabilityElements?: number;
+  /**
+   * 'auto' (default): the light tree, or linkedom's DOM first when the page can only go to
+   * Readability. 'light': the light tree for every page. 'linkedom': the former path,
+   * linkedom's DOM for every page. The last two are for the benchmarks and the equality test.
+   */
+  parser?: 'auto' | 'light' | 'linkedom';
 }
 
 export interface HtmlExtraction {
@@ -51,12 +56,11 @@ export interface HtmlExtraction {
   issues?: string[];
 }
 
-function pageTitle(document: Document): string | undefined {
-  const og = document.querySelector('meta[property="og:title"], meta[name="og:title"]');
+/** og:title, else <title>, collapsed; undefined when both are empty. */
+function titleOf(og: WalkElement | null | undefined, title: WalkElement | null | undefined) {
   const ogTitle = collapse(og?.getAttribute('content') ?? '');
   if (ogTitle) return ogTitle;
-  const title = collapse(document.querySelector('title')?.textContent ?? '');
-  return title || undefined;
+  return collapse(title?.textContent ?? '') || undefined;
 }
 
 function textLength(blocks: Block[]): number {
@@ -65,52 +69,8 @@ function textLength(blocks: Block[]): number {
   return n;
 }
 
-/**
- * Class/id words that make Readability drop or down-rank an element (its unlikelyCandidates
- * and negative patterns). Our chrome rule has already removed the real chrome, so on what is
- * left they are content ids ("sharing-state-between-components", "related-functions") and
- * are taken out of the attribute before Readability sees it (issue 13 item 7).
- */
-const readabilityNegative =
-  /related|shar(?:e|ing)|social|comment|menu|footer|header|sidebar|sponsor|extra|community|popup|banner|breadcrumbs|remark|replies|rss|supplemental|pag(?:er|ination)|promo|widget|tags|meta|media|contact|hid/i;
-
-function scrubNames(el: Element): void {
-  for (const attr of ['class', 'id']) {
-    const value = el.getAttribute(attr);
-    if (!value || !readabilityNegative.test(value)) continue;
-    const kept = value.split(/\s+/).filter((t) => t && !readabilityNegative.test(t));
-    if (kept.length > 0) el.setAttribute(attr, kept.join(' '));
-    else el.removeAttribute(attr);
-  }
-}
-
-/**
- * Takes page chrome out of the DOM before Readability scores it, by the walk's own rule
- * (html-walk.ts: tags, roles, hidden elements, small forms, page-level header/footer,
- * chrome-named containers, link lists, visually hidden headers): Readability's cost grows
- * with every node it visits, and its own class/id rule is blunter than ours.
- */
-function removeChrome(document: Document, stats: Map<Node, TextStat>): void {
-  for (const el of document.querySelectorAll('*')) {
-    if (!el.isConnected || el.localName === 'html' || el.localName === 'body') continue;
-    const tag = el.localName;
-    const inArticle = el.parentElement?.closest('article, main') != null;
-    if (isChrome(el, tag, inArticle, stats)) el.remove();
-    else if (headerLevel[tag] !== undefined && isVisuallyHidden(el)) el.remove();
-    else scrubNames(el);
-  }
-}
-
-function semanticRoot(document: Document): Element | undefined {
-  const mains = document.querySelectorAll('main, [role="main"]');
-  if (mains.length === 1) return mains[0];
-  const articles = document.querySelectorAll('article');
-  if (articles.length === 1) return articles[0];
-  return undefined;
-}
-
 /** Blocks of a <main>/<article>, or undefined when it is too small or mostly links. */
-function checkedSemantic(root: Element, minChars: number): Block[] | undefined {
+function checkedSemantic(root: WalkElement, minChars: number): Block[] | undefined {
   const stats = measureText(root);
   const stat = stats.get(root);
   if (!stat || stat.link > stat.text * 0.5) return undefined;
@@ -118,15 +78,89 @@ function checkedSemantic(root: Element, minChars: number): Block[] | undefined {
   return textLength(blocks) >= minChars ? blocks : undefined;
 }
 
-function elementCount(document: Document, limit: number): number {
-  return document.querySelectorAll('*').length > limit ? limit + 1 : 0;
+/** A single <main> (or role=main), else a single <article>. */
+function singleOf(mains: ArrayLike<WalkElement>, articles: ArrayLike<WalkElement>) {
+  if (mains.length === 1) return mains[0];
+  return articles.length === 1 ? articles[0] : undefined;
+}
+
+/** What both paths ask of a parsed page, whichever tree holds it. */
+interface ParsedPage {
+  title: string | undefined;
+  semanticRoot: () => WalkElement | undefined;
+  documentElement: WalkElement | null | undefined;
+  elementCount: (limit: number) => number;
+  /** Readability's blocks, or undefined (the page's DOM is built here where it is needed). */
+  readability: () => Block[] | undefined;
+  /** The tree the fallback walks: the body, or the whole <html>. */
+  fallbackRoot: () => WalkElement | null | undefined;
+}
+
+function lightPage(source: string): ParsedPage {
+  const page: LightPage = parseLight(source);
+  return {
+    title: titleOf(page.ogTitle, page.titleElement),
+    semanticRoot: () => singleOf(page.mains, page.articles),
+    documentElement: page.documentElement,
+    elementCount: () => page.elementCount,
+    readability: () => readabilityBlocks(parseDom(source)),
+    // The whole <html> (its <head> is skipped by the walk): what a browser puts in the body,
+    // so markup before a late <body> or after </body> is read too. linkedom's `body` is the
+    // element right after <head>, or a new empty one when that is not a <body>.
+    fallbackRoot: () => page.documentElement,
+  };
+}
+
+/**
+ * The page in linkedom's DOM. `former`: the path before issue 14 item 1 (the fallback walks
+ * linkedom's <body>, from a second parse after Readability); otherwise the fallback walks the
+ * whole <html> as the light path does, after Readability from a light tree.
+ */
+function linkedomPage(source: string, former: boolean): ParsedPage {
+  const document = parseDom(source);
+  let touched = false;
+  const og = document.querySelector('meta[property="og:title"], meta[name="og:title"]');
+  return {
+    title: titleOf(og, document.querySelector('title')),
+    semanticRoot: () =>
+      singleOf(
+        document.querySelectorAll('main, [role="main"]'),
+        document.querySelectorAll('article'),
+      ),
+    documentElement: document.documentElement,
+    elementCount: (limit) => (document.querySelectorAll('*').length > limit ? limit + 1 : 0),
+    readability: () => {
+      touched = true;
+      return readabilityBlocks(document);
+    },
+    // Readability mutates the document, so the fallback after it starts from a fresh parse.
+    fallbackRoot: () => {
+      if (!former) return touched ? parseLight(source).documentElement : document.documentElement;
+      const fresh = touched ? parseDom(source) : document;
+      return fresh.body ?? fresh.documentElement;
+    },
+  };
+}
+
+/**
+ * Whether the source may hold a <main>, an <article> or a role attribute: without any, no
+ * semantic root exists and the page goes to Readability, which needs linkedom's DOM, so the
+ * light tree is not built first (28 of the 37 extraction-quality pages). Case-insensitive and
+ * any role value (an entity could spell "main"), so it never misses a root the tree would have.
+ */
+const semanticHint = /<(?:main|article)\b|\brole\s*=/i;
+
+function parsePage(source: string, parser: HtmlOptions['parser']): ParsedPage {
+  if (parser === 'linkedom') return linkedomPage(source, true);
+  if (parser === 'light' || semanticHint.test(source)) return lightPage(source);
+  return linkedomPage(source, false);
 }
 
 /** Main content of an HTML page as header blocks, plus its title (og:title, else <title>). */
 export function extractHtml(html: string, opts: HtmlOptions = {}): HtmlExtraction {
   const source = asFullDocument(html);
-  const { document } = parseHTML(source);
-  const title = pageTitle(document);
+  const page = parsePage(source, opts.parser);
+  const title = page.title;
   const issues: string[] = [];
   const done = (r: Omit<HtmlExtraction, 'title' | 'issues'>): HtmlExtraction => ({
     ...(title ? { title } : {}),
@@ -136,38 +170,25 @@ export function extractHtml(html: string, opts: HtmlOptions = {}): HtmlExtractio
   const minChars = opts.minReadableChars ?? 200;
 
   if (opts.preferSemantic ?? true) {
-    const root = semanticRoot(document);
+    const root = page.semanticRoot();
     const blocks = root && checkedSemantic(root, minChars);
     if (blocks) return done({ blocks, method: 'semantic' });
   }
 
   const maxDepth = opts.maxReadabilityDepth ?? 200;
   const maxElements = opts.maxReadabilityElements ?? 60_000;
-  const depth = nestingDepth(document.documentElement, maxDepth + 1);
+  const root = page.documentElement;
+  const depth = root ? nestingDepth(root, maxDepth + 1) : 0;
   if (depth > maxDepth) {
     issues.push(`elements nested more than ${maxDepth} deep: read without Readability`);
-  } else if (elementCount(document, maxElements) > maxElements) {
+  } else if (page.elementCount(maxElements) > maxElements) {
     issues.push(`more than ${maxElements} elements: read without Readability`);
   } else {
-    try {
-      // Readability renames every h1 to h2, which would flatten the header tree; the original
-      // level rides along in an attribute (Readability copies attributes when it renames).
-      for (const h of document.querySelectorAll('h1, h2, h3, h4, h5, h6')) {
-        h.setAttribute(levelAttribute, h.localName.slice(1));
-      }
-      removeChrome(document, measureText(document.documentElement));
-      const article = new Readability<Node>(document, { serializer: (n) => n }).parse();
-      if (article?.content) {
-        const blocks = blocksOf(article.content, true);
-        if (textLength(blocks) >= minChars) return done({ blocks, method: 'readability' });
-      }
-    } catch {
-      // Readability throws on some malformed trees; the fallback below still gets the text.
-    }
+    const blocks = page.readability();
+    if (blocks && textLength(blocks) >= minChars) return done({ blocks, method: 'readability' });
   }
-  // Readability mutates the document, so the fallback starts from a fresh parse; it walks
-  // the whole body (an unchecked <main> could be the empty trap the check above refused).
-  const fresh = issues.length > 0 ? document : parseHTML(source).document;
-  const root = fresh.body ?? fresh.documentElement;
-  return done({ blocks: root ? blocksOf(root) : [], method: 'fallback' });
+  // The fallback walks the whole body (an unchecked <main> could be the empty trap the check
+  // above refused).
+  const body = page.fallbackRoot();
+  return done({ blocks: body ? blocksOf(body) : [], method: 'fallback' });
 }

@@ -34,7 +34,7 @@ import {
   navigationKind,
   splitSentences,
 } from './filters';
-import { extractHtml } from './html';
+import { extractHtml, type HtmlOptions } from './html';
 import { markdownBlocks, textBlocks } from './markdown';
 import type { Block, RawDocument, Segment, SegmentOptions } from './types';
 
@@ -279,13 +279,15 @@ export function segmentBlocks(blocks: readonly Block[], opts: SegmentOptions): S
  * Pure and synchronous: runs in the ingest Web Worker and in Node tests alike. `issues` says
  * when an HTML page took a cheaper path (too deeply nested or too large for Readability):
  * its text is still segmented, and the caller can report the issue for the document.
+ * `html` reaches extractHtml (the ingest bench compares its parsers with it).
  */
 export function segmentDocument(
   doc: RawDocument,
   opts: SegmentOptions,
+  html: HtmlOptions = {},
 ): { title?: string; segments: Segment[]; issues?: string[] } {
   if (doc.format === 'html') {
-    const extracted = extractHtml(doc.content);
+    const extracted = extractHtml(doc.content, html);
     const title = doc.title ?? extracted.title;
     return {
       ...(title ? { title } : {}),

@@ -7,6 +7,7 @@
 // The heap is this page's (reader + writer); the segmenter workers' heaps are not in it.
 import { describe, expect, it } from 'vitest';
 import { readFile } from '../../../src/lib/corpus/read-file';
+import type { HtmlOptions } from '../../../src/lib/corpus/html';
 import { segmentDocument } from '../../../src/lib/corpus/segment';
 import { defaultLshOptions } from '../../../src/lib/corpus/minhash';
 import { defaultSegmentOptions } from '../../../src/lib/corpus/types';
@@ -37,6 +38,17 @@ const spawnSegmenter = () =>
     name: 'segmenter',
   });
 
+/** Wall time spent in a reader's `next()` (decoding, and waiting for the file's bytes). */
+async function* timed<T>(gen: AsyncGenerator<T>, add: (ms: number) => void): AsyncGenerator<T> {
+  for (;;) {
+    const t0 = performance.now();
+    const r = await gen.next();
+    add(performance.now() - t0);
+    if (r.done) return;
+    yield r.value;
+  }
+}
+
 function gc(): void {
   (globalThis as { gc?: () => void }).gc?.();
 }
@@ -53,7 +65,16 @@ interface RunResult {
   cpu: ThreadCpu;
 }
 
-async function runIngest(name: string, files: File[], workers: number): Promise<RunResult> {
+/**
+ * `html` picks the extraction's parser on this thread (1 worker only): `parser: 'linkedom'` is
+ * the path before issue 14 item 1, measured beside the light tree in the same run.
+ */
+async function runIngest(
+  name: string,
+  files: File[],
+  workers: number,
+  html: HtmlOptions = {},
+): Promise<RunResult> {
   const dbName = `bench-ingest-${name}-${workers}`;
   await new Promise((r) => {
     const req = indexedDB.deleteDatabase(dbName);
@@ -64,7 +85,7 @@ async function runIngest(name: string, files: File[], workers: number): Promise<
   // Time per stage: segment (1 worker only: with the pool it runs in the workers) and dedup
   // decisions run on this thread; a batch commits while the next one is read, so commit time
   // overlaps them.
-  const t = { commit: 0, segment: 0, dedup: 0 };
+  const t = { commit: 0, segment: 0, dedup: 0, read: 0 };
   const repo = { ...store.ingest };
   const commit = repo.commitIngestBatch.bind(repo);
   repo.commitIngestBatch = async (b) => {
@@ -92,10 +113,10 @@ async function runIngest(name: string, files: File[], workers: number): Promise<
   }
   const service = new IngestService({
     repo,
-    read: readFile,
+    read: (file, opts) => timed(readFile(file, opts), (ms) => (t.read += ms)),
     segment: (doc, opts) => {
       const t0 = performance.now();
-      const out = segmentDocument(doc, opts);
+      const out = segmentDocument(doc, opts, html);
       t.segment += performance.now() - t0;
       return out;
     },
@@ -146,7 +167,7 @@ async function runIngest(name: string, files: File[], workers: number): Promise<
     peakHeapMB = Math.max(peakHeapMB, heapMB());
     expect(res.counts.filesFailed).toBe(0);
     return {
-      stages: `${workers} worker${workers > 1 ? 's' : ''}: segment ${pool ? `in the pool (started in ${startMs.toFixed(0)} ms, not timed; workers busy ${(pool.busyMs / 1000).toFixed(1)} s summed)` : `${(t.segment / 1000).toFixed(1)} s`}, dedup decisions ${(t.dedup / 1000).toFixed(1)} s, IndexedDB commits ${(t.commit / 1000).toFixed(1)} s (overlapping the others)`,
+      stages: `${workers} worker${workers > 1 ? 's' : ''}: segment ${pool ? `in the pool (started in ${startMs.toFixed(0)} ms, not timed; workers busy ${(pool.busyMs / 1000).toFixed(1)} s summed)` : `${(t.segment / 1000).toFixed(1)} s`}, read ${(t.read / 1000).toFixed(1)} s, dedup decisions ${(t.dedup / 1000).toFixed(1)} s, IndexedDB commits ${(t.commit / 1000).toFixed(1)} s (overlapping the others)`,
       seconds,
       bytes: files.reduce((n, f) => n + f.size, 0),
       segments: res.counts.segments,
@@ -212,6 +233,7 @@ describe('ingest bench', () => {
     // the serial one, pays for compiling the pipeline and the side-by-side favours the pool.
     await runIngest('warm-jsonl', [new File([jsonlCorpus(MB, 9)], 'warm.jsonl')], 1);
     await runIngest('warm-html', htmlCorpus(MB, 9), 1);
+    await runIngest('warm-html-linkedom', htmlCorpus(MB, 9), 1, { parser: 'linkedom' });
     const N = poolWorkers;
     for (const size of sizesMB) {
       const blob = jsonlCorpus(size * MB);
@@ -312,11 +334,14 @@ describe('ingest bench', () => {
     );
 
     const pages = htmlCorpus(htmlMB * MB);
+    const dom = await runIngest(`html-${htmlMB}-linkedom`, pages, 1, { parser: 'linkedom' });
     const one = await runIngest(`html-${htmlMB}`, pages, 1);
     const many = await runIngest(`html-${htmlMB}`, pages, N);
     console.log(
-      `[bench] html ${describeRun(one)}\n[bench] html ${describeRun(many)} (${pages.length} pages)`,
+      `[bench] html (linkedom for every page) ${describeRun(dom)}\n[bench] html ${describeRun(one)}\n[bench] html ${describeRun(many)} (${pages.length} pages)`,
     );
+    expect(one.segments).toBe(dom.segments);
+    expect(one.kept).toBe(dom.kept);
     expect(many.segments).toBe(one.segments);
     expect(many.kept).toBe(one.kept);
     const hDetail = `${describeRun(many)}, ${pages.length} pages | ${describeRun(one)}`;
@@ -329,6 +354,13 @@ describe('ingest bench', () => {
         'MB/s',
         undefined,
         describeCpu(one),
+      ),
+      measure(
+        `ingest HTML CPU-time bound on ${cores} cores (1 worker, linkedom for every page)`,
+        cpuCeiling(dom).mbps,
+        'MB/s',
+        undefined,
+        `before issue 14 item 1, same run: ${describeCpu(dom)}`,
       ),
       measure(
         `ingest HTML CPU-time bound on ${cores} cores (${N} workers)`,
