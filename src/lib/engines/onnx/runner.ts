@@ -5,7 +5,7 @@
 // scorer.ts) only talk to `run`.
 import type * as Ort from 'onnxruntime-web';
 import { ModelLoadError } from '../../protocol/errors';
-import { NO_ADAPTER, type LoraInputs } from './adapters';
+import { fusedLoraTensors, NO_ADAPTER, type LoraInputs } from './adapters';
 import { ropeTables, type DecoderConfig } from './config';
 import { tensorOf, weightTensors, type DeviceChoice, type OrtModule } from './device';
 import { commonWeightType, type WeightTensor } from './half';
@@ -21,6 +21,7 @@ import {
   presentValueName,
   ROPE_COS_INPUT,
   ROPE_SIN_INPUT,
+  type LoraLayout,
   type LoraModule,
 } from './llama-graph';
 import { positionIdsFromMask, resolveTiedEmbeddings, type KvCache } from './llama-session';
@@ -71,6 +72,12 @@ export class ModelRunner {
     private readonly weightFeeds: Record<string, Ort.Tensor>,
     /** Compiled graph variants; `variants.keys` tells which exist (tests, diagnostics). */
     readonly variants: GraphVariants,
+    /**
+     * The LoRA graph layout the variants are built with (llama-graph.ts loraLayout; shared
+     * with `build`): 'fused' by default, 13 LoRA nodes per layer for all seven projections
+     * instead of 28, same results; 'separate' for the parity bench's before/after.
+     */
+    private readonly layout: { loraLayout: LoraLayout },
   ) {}
 
   static async create(
@@ -125,10 +132,13 @@ export class ModelRunner {
     // CPU weights after load; on webgpu they are dropped once uploaded.
     const embedding = device.kind === 'wasm';
     const cpuWeights = embedding ? weights : undefined;
+    // Read by `build` when a variant is compiled (setLoraLayout releases the old ones).
+    const layout: { loraLayout: LoraLayout } = { loraLayout: 'fused' };
     const build = async (kind: LogitsKind, loraModules: readonly LoraModule[]) => {
       const embedded = embedding && kind === 'last';
       const graph = buildLlamaGraph(resolved, {
         ...options,
+        loraLayout: layout.loraLayout,
         loraModules,
         lastLogitsOnly: kind === 'last',
         weightsEmbedded: embedded,
@@ -148,7 +158,7 @@ export class ModelRunner {
       weights,
       device,
     );
-    const runner = new ModelRunner(ort, resolved, device, feeds, variants);
+    const runner = new ModelRunner(ort, resolved, device, feeds, variants, layout);
     if (base && !quantize) {
       runner.merger = new MergedWeights(
         resolved,
@@ -179,6 +189,22 @@ export class ModelRunner {
       this.emptyPast.set(batch, cache);
     }
     return cache;
+  }
+
+  get loraLayout(): LoraLayout {
+    return this.layout.loraLayout;
+  }
+
+  /**
+   * Switches the LoRA layout of the graph variants (the parity bench's before/after; results
+   * are the same either way): every compiled variant is released and rebuilt on next use.
+   */
+  async setLoraLayout(loraLayout: LoraLayout): Promise<void> {
+    if (loraLayout === this.layout.loraLayout) return;
+    while (this.switching) await this.switching;
+    this.layout.loraLayout = loraLayout;
+    this.loraFeeds = new WeakMap();
+    await this.variants.releaseAll();
   }
 
   /** Whether this runner can fold an adapter into its weights (not with int4 projections). */
@@ -297,10 +323,12 @@ export class ModelRunner {
     if (!feeds) {
       const T = this.ort.Tensor;
       feeds = {};
-      if (lora.modules.length) {
+      const fused = this.layout.loraLayout === 'fused';
+      if (lora.modules.length && !fused) {
         feeds[LORA_SCALE_INPUT] = new T('float32', Float32Array.of(lora.scale), [1]);
       }
-      for (const [name, t] of Object.entries(lora.tensors)) {
+      const tensors = fused ? fusedLoraTensors(lora, this.config.numLayers) : lora.tensors;
+      for (const [name, t] of Object.entries(tensors)) {
         feeds[name] = new T('float32', t.data, t.shape);
       }
       this.loraFeeds.set(lora, feeds);
