@@ -97,6 +97,7 @@ describe('OrtEngine on WebGPU equals wasm', () => {
     // Unmerged on WebGPU: the fused LoRA layout (one x·[A_q|A_k|A_v] MatMul and Split, one
     // Gemm per projection with the base as C) on all seven projections, as on wasm.
     gpu.adapterMode = 'unmerged';
+    expect(gpu.loaded.runner.loraLayout).toBe('fused');
     const gu = (await gpu.score({ ...scoreReq, adapterId: 'a' })).logprobs.flat();
     expect(gpu.loaded.runner.mergedAdapter).toBeNull();
     const sevenVariant = `:${LORA_MODULES.join(',')}`;

@@ -5,8 +5,8 @@
 //   q,v    a rank-8 adapter on q_proj, v_proj: ours merged (adapterMode 'merged': folded into
 //          the weights, the LoRA-free graph) and unmerged (LoRA on q,v only); transformers.js
 //          the export with the adapter MERGED (its only way to run one)
-//   seven  a rank-8 adapter on all seven projections: ours merged and unmerged (the fused
-//          LoRA layout, and the separate one it replaced: before/after in one run);
+//   seven  a rank-8 adapter on all seven projections: ours merged and unmerged (the separate
+//          LoRA layout wasm runs, and the fused one WebGPU runs: llama-graph.ts loraLayout);
 //          transformers.js merged, and our unmerged export (LoRA sites on all seven)
 // Interleaved A, B, A, B in ROUNDS rounds; figures are medians of process CPU time
 // (process.cpuUsage: on this shared 2-core machine wall time moves with other jobs' load,
@@ -128,7 +128,7 @@ it('parity: our engine vs transformers.js, prefill and decode, with and without 
   const ours = (
     spec?: AdapterSpec,
     mode: AdapterMode = 'unmerged',
-    layout: LoraLayout = 'fused',
+    layout: LoraLayout = 'separate',
   ): Contender => {
     const { runner, noAdapter, tokenizer } = engine.loaded;
     // The engine's own inputs: the runner knows a merged adapter by identity.
@@ -154,8 +154,8 @@ it('parity: our engine vs transformers.js, prefill and decode, with and without 
       await runner.setLoraLayout(layout);
       await generate(1);
     };
-    const before = layout === 'separate' ? ' (separate layout, before)' : '';
-    const label = spec ? `ours ${mode}${before}` : 'ours';
+    const alt = layout === 'fused' ? ' (fused layout)' : '';
+    const label = spec ? `ours ${mode}${alt}` : 'ours';
     return { label, mine: true, warm, prefill, generate };
   };
   const theirs = (label: string, model: TjsModel): Contender => {
@@ -197,7 +197,7 @@ it('parity: our engine vs transformers.js, prefill and decode, with and without 
       contenders: [
         ours(seven, 'merged'),
         ours(seven, 'unmerged'),
-        ours(seven, 'unmerged', 'separate'),
+        ours(seven, 'unmerged', 'fused'),
         theirs('transformers.js merged', tjsSeven),
         theirs('transformers.js unmerged', tjsSevenUnmerged),
       ],

@@ -52,7 +52,7 @@ export interface LlamaGraphOptions {
   loraModules?: readonly LoraModule[];
   /**
    * 'separate' (default): y = x·Wᵀ + s·(x·A)·B per projection, inputs A, B and lora.scale (4
-   * nodes per projection; LlamaSession and the reference tests). 'fused' (the runner): the
+   * nodes per projection; the runner on wasm, LlamaSession). 'fused' (the runner on WebGPU): the
    * targeted modules of a LORA_GROUPS group share one A input [in, G·r] (their A side by
    * side), one MatMul and one Split, and each projection is ONE Gemm(x·A_j, s·B, C = x·Wᵀ)
    * with the scale folded into B when the adapter is loaded (fusedLoraTensors, adapters.ts):

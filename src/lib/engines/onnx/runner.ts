@@ -79,9 +79,10 @@ export class ModelRunner {
     /** Compiled graph variants; `variants.keys` tells which exist (tests, diagnostics). */
     readonly variants: GraphVariants,
     /**
-     * The LoRA graph layout the variants are built with (llama-graph.ts loraLayout; shared
-     * with `build`): 'fused' by default, 13 LoRA nodes per layer for all seven projections
-     * instead of 28, same results; 'separate' for the parity bench's before/after.
+     * The LoRA graph layout of the variants (llama-graph.ts loraLayout; shared with `build`).
+     * WebGPU: 'fused', 13 LoRA nodes (GPU dispatches) per layer for all seven projections
+     * instead of 28. wasm: 'separate': there the fused form measured no faster (its Gemm with
+     * a fed B costs what the MatMul, Mul and Add did: README, Benchmarks). Same results.
      */
     private readonly layout: { loraLayout: LoraLayout },
   ) {}
@@ -139,7 +140,9 @@ export class ModelRunner {
     const embedding = device.kind === 'wasm';
     const cpuWeights = embedding ? weights : undefined;
     // Read by `build` when a variant is compiled (setLoraLayout releases the old ones).
-    const layout: { loraLayout: LoraLayout } = { loraLayout: 'fused' };
+    const layout: { loraLayout: LoraLayout } = {
+      loraLayout: device.kind === 'webgpu' ? 'fused' : 'separate',
+    };
     const build = async (kind: LogitsKind, loraModules: readonly LoraModule[]) => {
       const embedded = embedding && kind === 'last';
       const graph = buildLlamaGraph(resolved, {
