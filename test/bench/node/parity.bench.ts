@@ -5,7 +5,8 @@
 //   q,v    a rank-8 adapter on q_proj, v_proj: ours merged (adapterMode 'merged': folded into
 //          the weights, the LoRA-free graph) and unmerged (LoRA on q,v only); transformers.js
 //          the export with the adapter MERGED (its only way to run one)
-//   seven  a rank-8 adapter on all seven projections: ours merged and unmerged;
+//   seven  a rank-8 adapter on all seven projections: ours merged and unmerged (the separate
+//          LoRA layout wasm runs, and the fused one WebGPU runs: llama-graph.ts loraLayout);
 //          transformers.js merged, and our unmerged export (LoRA sites on all seven)
 // Interleaved A, B, A, B in ROUNDS rounds; figures are medians of process CPU time
 // (process.cpuUsage: on this shared 2-core machine wall time moves with other jobs' load,
@@ -19,7 +20,11 @@ import type { AdapterSpec } from '../../../src/lib/engines/engine';
 import { loraTensorsToAdapter } from '../../../src/lib/engines/onnx/adapters';
 import { parseDecoderConfig } from '../../../src/lib/engines/onnx/config';
 import { exportOnnx } from '../../../src/lib/engines/onnx/export';
-import { LORA_MODULES, type LoraModule } from '../../../src/lib/engines/onnx/llama-graph';
+import {
+  LORA_MODULES,
+  type LoraLayout,
+  type LoraModule,
+} from '../../../src/lib/engines/onnx/llama-graph';
 import { OrtEngine, type AdapterMode } from '../../../src/lib/engines/onnx/ort-engine';
 import { writeSafetensors } from '../../../src/lib/engines/onnx/safetensors';
 import { makeTinyLora } from '../../helpers/tiny-checkpoint';
@@ -120,7 +125,11 @@ it('parity: our engine vs transformers.js, prefill and decode, with and without 
   const tjsSeven = await open(exportOnnx(config, weights, { adapter: seven, merge: true }));
   const tjsSevenUnmerged = await open(exportOnnx(config, weights, { adapter: seven }));
 
-  const ours = (spec?: AdapterSpec, mode: AdapterMode = 'unmerged'): Contender => {
+  const ours = (
+    spec?: AdapterSpec,
+    mode: AdapterMode = 'unmerged',
+    layout: LoraLayout = 'separate',
+  ): Contender => {
     const { runner, noAdapter, tokenizer } = engine.loaded;
     // The engine's own inputs: the runner knows a merged adapter by identity.
     const lora = spec ? engine.adapterInputs(spec.id) : noAdapter;
@@ -140,8 +149,13 @@ it('parity: our engine vs transformers.js, prefill and decode, with and without 
       ]);
       expect(r.completionTokens).toBe(tokens);
     };
-    const warm = () => ((engine.adapterMode = mode), generate(1));
-    const label = spec ? `ours ${mode}` : 'ours';
+    const warm = async () => {
+      engine.adapterMode = mode;
+      await runner.setLoraLayout(layout);
+      await generate(1);
+    };
+    const alt = layout === 'fused' ? ' (fused layout)' : '';
+    const label = spec ? `ours ${mode}${alt}` : 'ours';
     return { label, mine: true, warm, prefill, generate };
   };
   const theirs = (label: string, model: TjsModel): Contender => {
@@ -183,6 +197,7 @@ it('parity: our engine vs transformers.js, prefill and decode, with and without 
       contenders: [
         ours(seven, 'merged'),
         ours(seven, 'unmerged'),
+        ours(seven, 'unmerged', 'fused'),
         theirs('transformers.js merged', tjsSeven),
         theirs('transformers.js unmerged', tjsSevenUnmerged),
       ],

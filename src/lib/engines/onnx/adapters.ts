@@ -5,7 +5,16 @@
 import { InputError } from '../../protocol/errors';
 import type { AdapterSpec } from '../engine';
 import type { DecoderConfig } from './config';
-import { LORA_MODULES, loraAName, loraBName, projectionDims, type LoraModule } from './llama-graph';
+import {
+  LORA_MODULES,
+  loraAName,
+  loraBName,
+  loraFusedBName,
+  loraGroupAName,
+  loraGroupOf,
+  projectionDims,
+  type LoraModule,
+} from './llama-graph';
 import { loraScaleOf, peftTensorName } from './peft-format';
 import type { F32Tensor } from './safetensors';
 
@@ -86,6 +95,41 @@ export function padLoraInputs(
   const all = sortedModules([...inputs.modules, ...modules]);
   const zeros = zeroLoraInputs(config, Math.max(1, inputs.rank), all);
   return { ...inputs, modules: all, tensors: { ...zeros.tensors, ...inputs.tensors } };
+}
+
+/**
+ * The inputs of the fused LoRA layout (llama-graph.ts loraLayout 'fused'), built once per
+ * adapter: per layer and group of targeted projections sharing an input, their A side by
+ * side [in, G·r] (LORA_MODULES order); per projection s·B [r, out], the scale folded in.
+ */
+export function fusedLoraTensors(inputs: LoraInputs, numLayers: number): Record<string, F32Tensor> {
+  const r = inputs.rank;
+  const out: Record<string, F32Tensor> = {};
+  for (let layer = 0; layer < numLayers; layer++) {
+    for (const m of inputs.modules) {
+      const group = loraGroupOf(m, inputs.modules);
+      const j = group.indexOf(m);
+      const a = inputs.tensors[loraAName(layer, m)];
+      const b = inputs.tensors[loraBName(layer, m)];
+      const [inSize] = a.shape;
+      const outSize = b.shape[1];
+      const aName = loraGroupAName(layer, group);
+      if (j === 0) {
+        out[aName] = {
+          shape: [inSize, group.length * r],
+          data: new Float32Array(inSize * group.length * r),
+        };
+      }
+      const groupA = out[aName].data;
+      const width = group.length * r;
+      for (let i = 0; i < inSize; i++) {
+        groupA.set(a.data.subarray(i * r, (i + 1) * r), i * width + j * r);
+      }
+      const scaledB = b.data.map((v) => inputs.scale * v);
+      out[loraFusedBName(layer, m)] = { shape: [r, outSize], data: scaledB };
+    }
+  }
+  return out;
 }
 
 function lookup(adapter: AdapterSpec, name: string): AdapterSpec['tensors'][string] | undefined {

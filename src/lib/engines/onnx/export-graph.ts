@@ -138,7 +138,7 @@ export function buildExportGraph(c: DecoderConfig, options: ExportGraphOptions =
     let out = w.bias ? g.add(y, w.bias) : y;
     if (w.lora) {
       const delta = g.matmul(g.matmul(x2d, w.lora.a), w.lora.b);
-      out = g.add(out, g.mul(delta, w.lora.scale));
+      out = g.add(out, w.lora.scale ? g.mul(delta, w.lora.scale) : delta);
     }
     return out;
   };

@@ -12,12 +12,14 @@ import type { GraphBuilder, Value } from './graph';
 export const MASK_NEG = -1e9;
 
 export interface LoraWeights {
-  /** [in, r] */
+  /** [in, r]; in the fused layout the A of a group of projections, [in, G·r], shared. */
   a: Value;
-  /** [r, out] */
+  /** [r, out]; in the fused layout s·B padded with zero rows, [G·r, out]. */
   b: Value;
-  /** f32 scale s = alpha / r, shape [1]. */
-  scale: Value;
+  /** f32 scale s = alpha / r, shape [1]; absent where it is folded into `b` (fused layout). */
+  scale?: Value;
+  /** Fused layout: `a` holds `of` projections' A side by side; this one's is block `index`. */
+  slot?: { index: number; of: number };
 }
 
 /** A projection held as int4 blocks (int4.ts layout) for com.microsoft MatMulNBits. */
@@ -54,8 +56,35 @@ export function linear(g: GraphBuilder, x2d: Value, w: LinearWeights): Value {
     ? int4MatMul(g, x2d, w.int4, w.bias)
     : g.gemm(x2d, w.weight, w.bias, { transB: true });
   if (!w.lora) return base;
-  const delta = g.matmul(g.matmul(x2d, w.lora.a), w.lora.b);
+  const shared = sharedMatMul(g, x2d, w.lora.a);
+  const xa = w.lora.slot ? sharedSplit(g, shared, w.lora.slot.of)[w.lora.slot.index] : shared;
+  // Fused layout: one Gemm adds (x·A)·(s·B) to the base output given as C (no Mul, no Add).
+  if (!w.lora.scale) return g.gemm(xa, w.lora.b, base);
+  const delta = g.matmul(xa, w.lora.b);
   return g.add(base, g.mul(delta, w.lora.scale));
+}
+
+/** MatMul nodes per graph by (x, A): projections that share x and A share one x·A. */
+const matMulsOf = new WeakMap<GraphBuilder, Map<string, Value>>();
+
+const splitsOf = new WeakMap<GraphBuilder, Map<string, Value[]>>();
+
+/** x·A of a group split into its projections' blocks, once per graph (opset 18 Split). */
+function sharedSplit(g: GraphBuilder, xa: Value, parts: number): Value[] {
+  let cache = splitsOf.get(g);
+  if (!cache) splitsOf.set(g, (cache = new Map()));
+  let out = cache.get(xa);
+  if (!out) cache.set(xa, (out = g.node('Split', [xa], { axis: -1, num_outputs: parts }, parts)));
+  return out;
+}
+
+function sharedMatMul(g: GraphBuilder, x: Value, a: Value): Value {
+  let cache = matMulsOf.get(g);
+  if (!cache) matMulsOf.set(g, (cache = new Map()));
+  const key = `${x}\u0000${a}`;
+  let out = cache.get(key);
+  if (!out) cache.set(key, (out = g.matmul(x, a)));
+  return out;
 }
 
 /**

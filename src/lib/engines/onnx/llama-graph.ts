@@ -25,6 +25,19 @@ export const LORA_MODULES = [
   'down_proj',
 ] as const;
 export type LoraModule = (typeof LORA_MODULES)[number];
+export type LoraLayout = 'separate' | 'fused';
+
+/**
+ * Projections that read the same input: q,k,v the normed hidden state, gate,up the normed
+ * state after attention. The fused LoRA layout (LlamaGraphOptions.loraLayout) runs ONE
+ * MatMul x·[A_q|A_k|A_v] for the targeted modules of a group instead of one per projection.
+ */
+export const LORA_GROUPS: readonly (readonly LoraModule[])[] = [
+  ['q_proj', 'k_proj', 'v_proj'],
+  ['o_proj'],
+  ['gate_proj', 'up_proj'],
+  ['down_proj'],
+];
 
 export interface LlamaGraphOptions {
   /** Emit past_key_values inputs (P may be 0). False gives a cache-free graph. Default true. */
@@ -37,6 +50,15 @@ export interface LlamaGraphOptions {
   maskType?: 'int32' | 'float32';
   /** LoRA target modules; each gets inputs lora.{i}.{module}.A [in, r] and .B [r, out]. */
   loraModules?: readonly LoraModule[];
+  /**
+   * 'separate' (default): y = x·Wᵀ + s·(x·A)·B per projection, inputs A, B and lora.scale (4
+   * nodes per projection; the runner on wasm, LlamaSession). 'fused' (the runner on WebGPU): the
+   * targeted modules of a LORA_GROUPS group share one A input [in, G·r] (their A side by
+   * side), one MatMul and one Split, and each projection is ONE Gemm(x·A_j, s·B, C = x·Wᵀ)
+   * with the scale folded into B when the adapter is loaded (fusedLoraTensors, adapters.ts):
+   * 13 LoRA nodes and 11 inputs per layer for all seven instead of 28 and 14 (issue 14).
+   */
+  loraLayout?: LoraLayout;
   /**
    * Element type of the checkpoint weight inputs. 'float16' (adapters with shader-f16:
    * onnxruntime-web.md §3.2) halves weight memory and upload; each weight is Cast to f32 where
@@ -74,6 +96,7 @@ export interface LlamaGraph {
   inputNames: string[];
   outputNames: string[];
   opTypes: Set<string>;
+  nodeCount: number;
 }
 
 export const ROPE_COS_INPUT = 'rope.cos';
@@ -85,6 +108,21 @@ export const presentKeyName = (layer: number): string => `present.${layer}.key`;
 export const presentValueName = (layer: number): string => `present.${layer}.value`;
 export const loraAName = (layer: number, module: LoraModule): string => `lora.${layer}.${module}.A`;
 export const loraBName = (layer: number, module: LoraModule): string => `lora.${layer}.${module}.B`;
+/** Fused layout: the A of a group's targeted modules side by side, [in, G·r]. */
+export const loraGroupAName = (layer: number, modules: readonly LoraModule[]): string =>
+  `lora.${layer}.${modules.join('+')}.A`;
+/** Fused layout: s·B in the module's rows of a [G·r, out] matrix, zeros elsewhere. */
+export const loraFusedBName = (layer: number, module: LoraModule): string =>
+  `lora.${layer}.${module}.sB`;
+
+/** The targeted modules of `module`'s LORA_GROUPS group, in LORA_MODULES order. */
+export function loraGroupOf(
+  module: LoraModule,
+  targeted: readonly LoraModule[],
+): readonly LoraModule[] {
+  const group = LORA_GROUPS.find((g) => g.includes(module)) ?? [module];
+  return group.filter((m) => targeted.includes(m));
+}
 
 /** [in, out] sizes of every projection, for LoRA shapes. */
 export function projectionDims(c: DecoderConfig): Record<LoraModule, [number, number]> {
@@ -201,15 +239,34 @@ export function buildLlamaGraph(
   const w = (name: string): Value => (weightType === 'float32' ? name : g.cast(name, 'float32'));
 
   const loraNames: string[] = [];
-  const loraScale = loraModules.length ? g.input(LORA_SCALE_INPUT, 'float32', [1]) : undefined;
+  const fused = options.loraLayout === 'fused';
+  const loraScale =
+    loraModules.length && !fused ? g.input(LORA_SCALE_INPUT, 'float32', [1]) : undefined;
   const dims = projectionDims(c);
   const lora = (layer: number, module: LoraModule): LoraWeights | undefined => {
-    if (!loraScale || !loraModules.includes(module)) return undefined;
+    if (!loraModules.includes(module)) return undefined;
+    if (fused) return fusedLora(layer, module);
+    if (!loraScale) return undefined;
     const [inSize, outSize] = dims[module];
     const a = g.input(loraAName(layer, module), 'float32', [inSize, 'lora_rank']);
     const b = g.input(loraBName(layer, module), 'float32', ['lora_rank', outSize]);
     loraNames.push(a, b);
     return { a, b, scale: loraScale };
+  };
+  const fusedLora = (layer: number, module: LoraModule): LoraWeights => {
+    const group = loraGroupOf(module, loraModules);
+    const aName = loraGroupAName(layer, group);
+    // The group's first module declares the shared A; the others reuse it (llama-blocks.ts
+    // computes x·A and its Split once per graph).
+    const first = group[0] === module;
+    const a = first
+      ? g.input(aName, 'float32', [dims[module][0], `lora_rank_x${group.length}`])
+      : aName;
+    if (first) loraNames.push(a);
+    const b = g.input(loraFusedBName(layer, module), 'float32', ['lora_rank', dims[module][1]]);
+    loraNames.push(b);
+    const index = group.indexOf(module);
+    return { a, b, slot: group.length > 1 ? { index, of: group.length } : undefined };
   };
   if (loraScale) loraNames.push(loraScale);
 
@@ -297,5 +354,6 @@ export function buildLlamaGraph(
     inputNames: g.inputNames,
     outputNames: g.outputNames,
     opTypes: g.opTypes(),
+    nodeCount: g.nodeCount,
   };
 }

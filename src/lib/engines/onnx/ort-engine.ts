@@ -144,10 +144,13 @@ export class OrtEngine implements Engine {
   }
 
   async addAdapter(adapter: AdapterSpec): Promise<void> {
+    const replaced = this.converted.get(adapter.id);
     // Checked now when a model is loaded (bad names/shapes fail here), else at first use.
     if (this.model) this.converted.set(adapter.id, adapterToLoraInputs(adapter, this.model.config));
     else this.converted.delete(adapter.id);
     this.adapters.set(adapter.id, adapter);
+    if (replaced && this.model && this.model.runner.mergedAdapter !== replaced)
+      await this.model.runner.forgetLora(replaced);
   }
 
   async removeAdapter(id: string): Promise<void> {
@@ -157,6 +160,7 @@ export class OrtEngine implements Engine {
     // Its weights are not left folded in (and its tensors not kept alive by the runner).
     if (lora && this.model?.runner.mergedAdapter === lora)
       await this.model.runner.mergeAdapter(null);
+    if (lora) await this.model?.runner.forgetLora(lora);
   }
 
   /**

@@ -5,7 +5,7 @@
 // scorer.ts) only talk to `run`.
 import type * as Ort from 'onnxruntime-web';
 import { ModelLoadError } from '../../protocol/errors';
-import { NO_ADAPTER, type LoraInputs } from './adapters';
+import { fusedLoraTensors, NO_ADAPTER, type LoraInputs } from './adapters';
 import { ropeTables, type DecoderConfig } from './config';
 import { tensorOf, weightTensors, type DeviceChoice, type OrtModule } from './device';
 import { commonWeightType, type WeightTensor } from './half';
@@ -21,6 +21,7 @@ import {
   presentValueName,
   ROPE_COS_INPUT,
   ROPE_SIN_INPUT,
+  type LoraLayout,
   type LoraModule,
 } from './llama-graph';
 import { positionIdsFromMask, resolveTiedEmbeddings, type KvCache } from './llama-session';
@@ -54,7 +55,13 @@ export interface RunOutputs {
 export class ModelRunner {
   private ropeFeeds: Record<string, Ort.Tensor> = {};
   private ropeLength = 0;
+  /**
+   * LoRA feeds per adapter, made once. wasm: CPU tensors (WeakMap: nothing to free). WebGPU:
+   * GPU buffers, uploaded once instead of on every run (a 500M model's rank-16 adapter on all
+   * seven projections is ~40 MB a step), freed by forgetLora / release (a Map, so they are).
+   */
   private loraFeeds = new WeakMap<LoraInputs, Record<string, Ort.Tensor>>();
+  private gpuLoraFeeds = new Map<LoraInputs, Record<string, Ort.Tensor>>();
   private emptyPast = new Map<number, KvCache>();
   /** Base or base + one adapter (merged mode); undefined where merging is off (int4). */
   private merger?: MergedWeights;
@@ -71,6 +78,13 @@ export class ModelRunner {
     private readonly weightFeeds: Record<string, Ort.Tensor>,
     /** Compiled graph variants; `variants.keys` tells which exist (tests, diagnostics). */
     readonly variants: GraphVariants,
+    /**
+     * The LoRA graph layout of the variants (llama-graph.ts loraLayout; shared with `build`).
+     * WebGPU: 'fused', 13 LoRA nodes (GPU dispatches) per layer for all seven projections
+     * instead of 28. wasm: 'separate': there the fused form measured no faster (its Gemm with
+     * a fed B costs what the MatMul, Mul and Add did: README, Benchmarks). Same results.
+     */
+    private readonly layout: { loraLayout: LoraLayout },
   ) {}
 
   static async create(
@@ -125,10 +139,15 @@ export class ModelRunner {
     // CPU weights after load; on webgpu they are dropped once uploaded.
     const embedding = device.kind === 'wasm';
     const cpuWeights = embedding ? weights : undefined;
+    // Read by `build` when a variant is compiled (setLoraLayout releases the old ones).
+    const layout: { loraLayout: LoraLayout } = {
+      loraLayout: device.kind === 'webgpu' ? 'fused' : 'separate',
+    };
     const build = async (kind: LogitsKind, loraModules: readonly LoraModule[]) => {
       const embedded = embedding && kind === 'last';
       const graph = buildLlamaGraph(resolved, {
         ...options,
+        loraLayout: layout.loraLayout,
         loraModules,
         lastLogitsOnly: kind === 'last',
         weightsEmbedded: embedded,
@@ -148,7 +167,7 @@ export class ModelRunner {
       weights,
       device,
     );
-    const runner = new ModelRunner(ort, resolved, device, feeds, variants);
+    const runner = new ModelRunner(ort, resolved, device, feeds, variants, layout);
     if (base && !quantize) {
       runner.merger = new MergedWeights(
         resolved,
@@ -179,6 +198,39 @@ export class ModelRunner {
       this.emptyPast.set(batch, cache);
     }
     return cache;
+  }
+
+  get loraLayout(): LoraLayout {
+    return this.layout.loraLayout;
+  }
+
+  /**
+   * Switches the LoRA layout of the graph variants (the parity bench's before/after; results
+   * are the same either way): every compiled variant is released and rebuilt on next use.
+   */
+  async setLoraLayout(loraLayout: LoraLayout): Promise<void> {
+    if (loraLayout === this.layout.loraLayout) return;
+    while (this.switching) await this.switching;
+    this.layout.loraLayout = loraLayout;
+    await this.forgetLora();
+    await this.variants.releaseAll();
+  }
+
+  /**
+   * Frees the feeds made for `lora` (every adapter's when omitted), after the runs in flight:
+   * the engine calls it when an adapter is removed or replaced.
+   */
+  async forgetLora(lora?: LoraInputs): Promise<void> {
+    if (this.inflight > 0) await new Promise<void>((r) => this.idleWaiters.push(r));
+    const gone = lora ? [lora] : [...this.gpuLoraFeeds.keys()];
+    for (const l of gone) {
+      for (const t of Object.values(this.gpuLoraFeeds.get(l) ?? {})) {
+        if (t.location === 'gpu-buffer') t.dispose();
+      }
+      this.gpuLoraFeeds.delete(l);
+    }
+    if (lora) this.loraFeeds.delete(lora);
+    else this.loraFeeds = new WeakMap();
   }
 
   /** Whether this runner can fold an adapter into its weights (not with int4 projections). */
@@ -286,24 +338,31 @@ export class ModelRunner {
 
   async release(): Promise<void> {
     await this.variants.releaseAll();
+    await this.forgetLora();
     for (const t of Object.values(this.weightFeeds)) {
       if (t.location === 'gpu-buffer') t.dispose();
     }
   }
 
-  /** LoRA tensors are wrapped once per adapter (WeakMap), not per run. */
+  /** Adapters whose LoRA feeds are held in GPU buffers now (WebGPU; tests, diagnostics). */
+  get gpuLoraAdapters(): number {
+    return this.gpuLoraFeeds.size;
+  }
+
+  /** LoRA tensors are made once per adapter (uploaded once on WebGPU), not per run. */
   private loraTensors(lora: LoraInputs): Record<string, Ort.Tensor> {
-    let feeds = this.loraFeeds.get(lora);
+    let feeds = this.loraFeeds.get(lora) ?? this.gpuLoraFeeds.get(lora);
     if (!feeds) {
-      const T = this.ort.Tensor;
-      feeds = {};
-      if (lora.modules.length) {
-        feeds[LORA_SCALE_INPUT] = new T('float32', Float32Array.of(lora.scale), [1]);
+      const fused = this.layout.loraLayout === 'fused';
+      const tensors = fused ? fusedLoraTensors(lora, this.config.numLayers) : lora.tensors;
+      const names = Object.keys(tensors);
+      feeds = weightTensors(this.ort, names, new Map(Object.entries(tensors)), this.device);
+      if (lora.modules.length && !fused) {
+        const scale = Float32Array.of(lora.scale);
+        feeds[LORA_SCALE_INPUT] = new this.ort.Tensor('float32', scale, [1]);
       }
-      for (const [name, t] of Object.entries(lora.tensors)) {
-        feeds[name] = new T('float32', t.data, t.shape);
-      }
-      this.loraFeeds.set(lora, feeds);
+      const onGpu = names.length > 0 && feeds[names[0]].location === 'gpu-buffer';
+      (onGpu ? this.gpuLoraFeeds : this.loraFeeds).set(lora, feeds);
     }
     return feeds;
   }
