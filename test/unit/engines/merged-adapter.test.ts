@@ -194,6 +194,30 @@ describe('merged adapter mode', () => {
     await engine.addAdapter(b);
   });
 
+  it('re-adding a merged adapter under its id unfolds the old weights; the new one scores as unmerged', async () => {
+    engine.adapterMode = 'merged';
+    const runner = engine.loaded.runner;
+    const req = { prompts: [PROMPT], continuations: [' cat', ' dog'] };
+    await engine.score({ ...req, adapterId: 'b' });
+    expect(runner.mergedAdapter).toBe(engine.adapterInputs('b'));
+    const b2 = loraTensorsToAdapter(
+      'b',
+      engine.loaded.config,
+      makeTinyLora(engine.loaded.config, QV, 4, 9),
+      QV,
+      4,
+      8,
+    );
+    await engine.addAdapter(b2);
+    expect(runner.mergedAdapter).toBeNull();
+    const merged = (await engine.score({ ...req, adapterId: 'b' })).logprobs[0];
+    engine.adapterMode = 'unmerged';
+    const unmerged = (await engine.score({ ...req, adapterId: 'b' })).logprobs[0];
+    expect(maxRelError(merged, unmerged)).toBeLessThan(1e-4);
+    engine.adapterMode = 'auto';
+    await engine.addAdapter(b);
+  });
+
   it('f16 weights merge too (to f16 rounding) and restore exactly', async () => {
     const e = new OrtEngine({ ort: nodeOrt, adapterMode: 'unmerged' });
     await loadFolder(e, tinyModel('llama').files, { device: 'wasm', dtype: 'fp16' });

@@ -149,8 +149,11 @@ export class OrtEngine implements Engine {
     if (this.model) this.converted.set(adapter.id, adapterToLoraInputs(adapter, this.model.config));
     else this.converted.delete(adapter.id);
     this.adapters.set(adapter.id, adapter);
-    if (replaced && this.model && this.model.runner.mergedAdapter !== replaced)
+    // The replaced adapter goes as a removed one does: not left folded in, its tensors freed.
+    if (replaced && this.model) {
+      if (this.model.runner.mergedAdapter === replaced) await this.model.runner.mergeAdapter(null);
       await this.model.runner.forgetLora(replaced);
+    }
   }
 
   async removeAdapter(id: string): Promise<void> {
