@@ -5,16 +5,16 @@
 // scorer.ts) only talk to `run`.
 import type * as Ort from 'onnxruntime-web';
 import { ModelLoadError } from '../../protocol/errors';
-import { fusedLoraTensors, NO_ADAPTER, type LoraInputs } from './adapters';
+import { NO_ADAPTER, type LoraInputs } from './adapters';
 import { ropeTables, type DecoderConfig } from './config';
 import { tensorOf, weightTensors, type DeviceChoice, type OrtModule } from './device';
 import { commonWeightType, type WeightTensor } from './half';
 import { embedWeights } from './embed-weights';
 import { isInt4TensorName } from './int4';
+import { LoraFeeds } from './lora-feeds';
 import {
   buildLlamaGraph,
   graphWeightSpecs,
-  LORA_SCALE_INPUT,
   pastKeyName,
   pastValueName,
   presentKeyName,
@@ -55,13 +55,8 @@ export interface RunOutputs {
 export class ModelRunner {
   private ropeFeeds: Record<string, Ort.Tensor> = {};
   private ropeLength = 0;
-  /**
-   * LoRA feeds per adapter, made once. wasm: CPU tensors (WeakMap: nothing to free). WebGPU:
-   * GPU buffers, uploaded once instead of on every run (a 500M model's rank-16 adapter on all
-   * seven projections is ~40 MB a step), freed by forgetLora / release (a Map, so they are).
-   */
-  private loraFeeds = new WeakMap<LoraInputs, Record<string, Ort.Tensor>>();
-  private gpuLoraFeeds = new Map<LoraInputs, Record<string, Ort.Tensor>>();
+  /** LoRA feeds per adapter, made once (uploaded once on WebGPU): lora-feeds.ts. */
+  private readonly loraFeeds: LoraFeeds;
   private emptyPast = new Map<number, KvCache>();
   /** Base or base + one adapter (merged mode); undefined where merging is off (int4). */
   private merger?: MergedWeights;
@@ -85,7 +80,9 @@ export class ModelRunner {
      * a fed B costs what the MatMul, Mul and Add did: README, Benchmarks). Same results.
      */
     private readonly layout: { loraLayout: LoraLayout },
-  ) {}
+  ) {
+    this.loraFeeds = new LoraFeeds(ort, device, config.numLayers);
+  }
 
   static async create(
     ort: OrtModule,
@@ -222,15 +219,7 @@ export class ModelRunner {
    */
   async forgetLora(lora?: LoraInputs): Promise<void> {
     if (this.inflight > 0) await new Promise<void>((r) => this.idleWaiters.push(r));
-    const gone = lora ? [lora] : [...this.gpuLoraFeeds.keys()];
-    for (const l of gone) {
-      for (const t of Object.values(this.gpuLoraFeeds.get(l) ?? {})) {
-        if (t.location === 'gpu-buffer') t.dispose();
-      }
-      this.gpuLoraFeeds.delete(l);
-    }
-    if (lora) this.loraFeeds.delete(lora);
-    else this.loraFeeds = new WeakMap();
+    this.loraFeeds.forget(lora);
   }
 
   /** Whether this runner can fold an adapter into its weights (not with int4 projections). */
@@ -307,7 +296,7 @@ export class ModelRunner {
     const T = this.ort.Tensor;
     const feeds: Record<string, Ort.Tensor> = {
       ...(variant.embedded ? {} : this.weightFeeds),
-      ...this.loraTensors(inputs.lora),
+      ...this.loraFeeds.of(inputs.lora, this.layout.loraLayout),
       ...this.ropeFeeds,
       input_ids: new T('int32', inputs.inputIds, [batch, seq]),
       attention_mask: new T('int32', inputs.attentionMask, [
@@ -346,25 +335,7 @@ export class ModelRunner {
 
   /** Adapters whose LoRA feeds are held in GPU buffers now (WebGPU; tests, diagnostics). */
   get gpuLoraAdapters(): number {
-    return this.gpuLoraFeeds.size;
-  }
-
-  /** LoRA tensors are made once per adapter (uploaded once on WebGPU), not per run. */
-  private loraTensors(lora: LoraInputs): Record<string, Ort.Tensor> {
-    let feeds = this.loraFeeds.get(lora) ?? this.gpuLoraFeeds.get(lora);
-    if (!feeds) {
-      const fused = this.layout.loraLayout === 'fused';
-      const tensors = fused ? fusedLoraTensors(lora, this.config.numLayers) : lora.tensors;
-      const names = Object.keys(tensors);
-      feeds = weightTensors(this.ort, names, new Map(Object.entries(tensors)), this.device);
-      if (lora.modules.length && !fused) {
-        const scale = Float32Array.of(lora.scale);
-        feeds[LORA_SCALE_INPUT] = new this.ort.Tensor('float32', scale, [1]);
-      }
-      const onGpu = names.length > 0 && feeds[names[0]].location === 'gpu-buffer';
-      (onGpu ? this.gpuLoraFeeds : this.loraFeeds).set(lora, feeds);
-    }
-    return feeds;
+    return this.loraFeeds.gpuAdapters;
   }
 
   /** RoPE tables cover positions up to `maxPosition` (grown in 1024-row steps). */
